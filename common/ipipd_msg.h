@@ -1,0 +1,105 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The messages the ipipd processes exchange: every IMSG_* type and its
+ * fixed-size payload.  A receiver checks each message's payload size
+ * against the struct named here (imsg_get_data()) before touching it;
+ * a wrong size from a less privileged process ends the receiver's trust
+ * in that peer (fatalx), never a crash.
+ *
+ *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
+ *                         IMSG_PEER, IMSG_START
+ *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG
+ *   parent  ->  resolver  IMSG_RESOLVE
+ *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
+ */
+#ifndef IPIPD_MSG_H
+#define IPIPD_MSG_H
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "log.h"
+
+/* The child's end of its socket pair with the parent, set before exec. */
+#define IPIPD_CHILD_FD		3
+
+enum imsg_type {
+	IMSG_NONE = 0,
+	IMSG_FD_TUN,		/* fd: TUN device;   struct msg_fd_tun */
+	IMSG_FD_RAW,		/* fd: raw socket;   struct msg_fd_raw */
+	IMSG_ENGINE_CONF,	/* struct msg_engine_conf */
+	IMSG_PEER,		/* struct msg_peer: outer addresses and MTU */
+	IMSG_START,		/* no payload: everything sent, forward */
+	IMSG_ENGINE_READY,	/* no payload: engine forwards packets */
+	IMSG_RESOLVE,		/* struct msg_resolve */
+	IMSG_RESOLVE_ANSWER,	/* struct msg_resolve_answer */
+	IMSG_LOG,		/* struct msg_log */
+	IMSG_MAX
+};
+
+struct msg_fd_tun {
+	uint32_t	 ifindex;
+	char		 ifname[IFNAMSIZ];
+};
+
+struct msg_fd_raw {
+	uint8_t		 af;		/* outer family: AF_INET, AF_INET6 */
+	uint8_t		 proto;		/* IPPROTO_IPIP, IPPROTO_IPV6 */
+	uint8_t		 pad[2];
+};
+
+/* Inner families a tunnel carries (mode). */
+#define TUN_CARRY_V4	0x01
+#define TUN_CARRY_V6	0x02
+
+struct msg_engine_conf {
+	uint32_t	 tun_mtu;	/* MTU of the TUN device */
+	uint8_t		 ttl;		/* outer TTL / hop limit, 1..255 */
+	uint8_t		 carry;		/* TUN_CARRY_* */
+	uint8_t		 pad[2];
+};
+
+struct msg_peer {
+	struct tun_addr	 local;		/* outer source */
+	struct tun_addr	 remote;	/* outer destination */
+	uint32_t	 outer_mtu;	/* MTU of the path to remote */
+};
+
+#define RESOLVE_NAME_MAX	256	/* NUL included; RFC 1035 names fit */
+#define RESOLVE_ADDRS_MAX	16
+
+struct msg_resolve {
+	char		 name[RESOLVE_NAME_MAX];
+	uint8_t		 af;		/* AF_UNSPEC, AF_INET, AF_INET6 */
+	uint8_t		 pad[3];
+};
+
+struct msg_resolve_answer {
+	int32_t		 error;		/* 0, or a getaddrinfo EAI_* code */
+	uint32_t	 naddrs;	/* valid entries in addrs */
+	struct tun_addr	 addrs[RESOLVE_ADDRS_MAX];
+	char		 errstr[128];	/* gai_strerror(error), NUL ended */
+};
+
+struct msg_log {
+	int32_t		 pri;		/* LOG_ERR .. LOG_DEBUG */
+	char		 line[LOG_LINE_MAX];	/* NUL ended */
+};
+
+#endif /* IPIPD_MSG_H */

@@ -1,0 +1,194 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Messages from the parent.  The parent is trusted, but its messages
+ * are still checked for size and range: a mistake there must stop the
+ * engine, not corrupt it.
+ */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+
+int
+af_index(int af)
+{
+	return af == AF_INET6 ? 1 : 0;
+}
+
+int
+proto_index(int proto)
+{
+	return proto == IPPROTO_IPV6 ? 1 : 0;
+}
+
+static void
+get_payload(struct imsg *imsg, void *buf, size_t len, const char *what)
+{
+	if (imsg_get_data(imsg, buf, len) == -1)
+		fatalx("parent sent a %s message of %zu bytes, not %zu", what,
+		    imsg_get_len(imsg), len);
+}
+
+static void
+replace_fd(int *slot, int fd)
+{
+	if (*slot != -1)
+		close(*slot);
+	*slot = fd;
+}
+
+static void
+recv_fd_tun(struct engine *e, struct imsg *imsg)
+{
+	struct msg_fd_tun	 t;
+	int			 fd;
+
+	get_payload(imsg, &t, sizeof(t), "TUN fd");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("TUN fd message without an fd");
+	replace_fd(&e->tun_fd, fd);
+	t.ifname[sizeof(t.ifname) - 1] = '\0';
+	log_debug("TUN device %s (index %u)", t.ifname, t.ifindex);
+}
+
+static void
+recv_fd_raw(struct engine *e, struct imsg *imsg)
+{
+	struct msg_fd_raw	 r;
+	int			 fd;
+
+	get_payload(imsg, &r, sizeof(r), "raw fd");
+	if ((r.af != AF_INET && r.af != AF_INET6) ||
+	    (r.proto != IPPROTO_IPIP && r.proto != IPPROTO_IPV6))
+		fatalx("raw fd for family %u protocol %u", r.af, r.proto);
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("raw fd message without an fd");
+	replace_fd(&e->raw[af_index(r.af)][proto_index(r.proto)], fd);
+}
+
+static void
+recv_conf(struct engine *e, struct imsg *imsg)
+{
+	struct msg_engine_conf	 c;
+
+	get_payload(imsg, &c, sizeof(c), "configuration");
+	if (c.tun_mtu < 68 || c.tun_mtu > PKT_MAXLEN || c.ttl == 0 ||
+	    c.carry == 0 || (c.carry & ~(TUN_CARRY_V4 | TUN_CARRY_V6)))
+		fatalx("configuration out of range");
+	e->conf = c;
+	e->peer.carry = c.carry;
+	e->have_conf = 1;
+}
+
+static void
+recv_peer(struct engine *e, struct imsg *imsg)
+{
+	struct msg_peer	 p;
+	char		 l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	get_payload(imsg, &p, sizeof(p), "peer");
+	if (!addr_is_set(&p.local) || !addr_is_set(&p.remote) ||
+	    p.local.af != p.remote.af || p.outer_mtu < 68 ||
+	    p.outer_mtu > PKT_MAXLEN)
+		fatalx("peer addresses or MTU out of range");
+	e->peer.local = p.local;
+	e->peer.remote = p.remote;
+	e->outer_mtu = p.outer_mtu;
+	log_debug("outer local %s remote %s mtu %u",
+	    addr_fmt(&p.local, l, sizeof(l)),
+	    addr_fmt(&p.remote, r, sizeof(r)), p.outer_mtu);
+}
+
+static void
+recv_start(struct engine *e, struct imsg *imsg)
+{
+	int	 a, p;
+
+	if (imsg_get_len(imsg) != 0)
+		fatalx("start message with a payload");
+	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
+		fatalx("start before fds, configuration and peer");
+	for (a = 0; a < 2; a++)
+		for (p = 0; p < 2; p++)
+			if (e->raw[a][p] == -1)
+				fatalx("start without every raw socket");
+	e->started = 1;
+	if (imsg_compose(&e->ibuf, IMSG_ENGINE_READY, 0, 0, -1, NULL, 0) == -1 ||
+	    imsg_flush(&e->ibuf) == -1)
+		fatal("ready message");
+	log_debug("forwarding");
+}
+
+static void
+engine_handle(struct engine *e, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_FD_TUN:
+		recv_fd_tun(e, imsg);
+		break;
+	case IMSG_FD_RAW:
+		recv_fd_raw(e, imsg);
+		break;
+	case IMSG_ENGINE_CONF:
+		recv_conf(e, imsg);
+		break;
+	case IMSG_PEER:
+		recv_peer(e, imsg);
+		break;
+	case IMSG_START:
+		recv_start(e, imsg);
+		break;
+	default:
+		fatalx("unexpected message type %u from parent",
+		    imsg->hdr.type);
+	}
+	if (imsg->fd != -1)
+		fatalx("unexpected fd with message type %u", imsg->hdr.type);
+}
+
+void
+engine_dispatch_imsg(struct engine *e)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if ((n = imsg_read(&e->ibuf)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		fatal("read from parent");
+	}
+	if (n == 0) {
+		log_debug("parent closed the channel, exiting");
+		exit(0);
+	}
+	for (;;) {
+		if ((n = imsg_get(&e->ibuf, &imsg)) == -1)
+			fatalx("malformed message stream from parent");
+		if (n == 0)
+			break;
+		engine_handle(e, &imsg);
+		imsg_free(&imsg);
+	}
+}

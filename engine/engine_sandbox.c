@@ -1,0 +1,79 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The engine's seccomp allowlist.  Everything not listed kills the
+ * process (SCMP_ACT_KILL_PROCESS): no open, no socket, no exec, no
+ * ioctl (the parent does every ioctl on the TUN device), no setsockopt.
+ */
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <seccomp.h>
+
+#include "engine.h"
+#include "log.h"
+
+/* Syscalls the loop makes, with no argument worth narrowing. */
+static const int engine_syscalls[] = {
+	SCMP_SYS(read),			/* TUN packets, imsg */
+	SCMP_SYS(write),		/* TUN packets, log lines */
+	SCMP_SYS(recvmsg),		/* imsg with fds */
+	SCMP_SYS(recvmmsg),		/* outer packets */
+	SCMP_SYS(sendmsg),		/* imsg */
+	SCMP_SYS(sendmmsg),		/* outer packets */
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(close),		/* replaced fds */
+	SCMP_SYS(brk),			/* malloc */
+	SCMP_SYS(munmap),
+	SCMP_SYS(mremap),
+	SCMP_SYS(madvise),		/* free() trimming */
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(getrandom),		/* IDs */
+	SCMP_SYS(getpid),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+};
+
+void
+engine_seccomp_install(void)
+{
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+	int		 rc = 0;
+
+	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+		fatalx("seccomp_init");
+	for (i = 0; i < sizeof(engine_syscalls) / sizeof(engine_syscalls[0]);
+	    i++)
+		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    engine_syscalls[i], 0);
+	/* Memory for malloc, never executable. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (rc != 0)
+		fatalx("seccomp_rule_add failed");
+	if ((rc = seccomp_load(ctx)) != 0) {
+		errno = -rc;
+		fatal("seccomp_load");
+	}
+	seccomp_release(ctx);
+}

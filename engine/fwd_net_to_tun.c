@@ -1,0 +1,155 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Network -> TUN device: read a batch of outer packets from one raw
+ * socket with recvmmsg, decapsulate each after every check, and write
+ * the inner packet to the TUN device behind its packet info.
+ */
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+
+struct rx_batch {
+	struct mmsghdr		 msgs[ENGINE_BATCH];
+	struct iovec		 iov[ENGINE_BATCH];
+	struct sockaddr_in6	 from[ENGINE_BATCH];
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	}			 cmsg[ENGINE_BATCH];
+};
+
+static void
+rx_prepare(struct engine *e, struct rx_batch *rx)
+{
+	struct msghdr	*m;
+	int		 i;
+
+	for (i = 0; i < ENGINE_BATCH; i++) {
+		rx->iov[i].iov_base = e->slots[i].buf + PKT_HEADROOM;
+		rx->iov[i].iov_len = PKT_MAXLEN;
+		m = &rx->msgs[i].msg_hdr;
+		memset(m, 0, sizeof(*m));
+		m->msg_iov = &rx->iov[i];
+		m->msg_iovlen = 1;
+		m->msg_name = &rx->from[i];
+		m->msg_namelen = sizeof(rx->from[i]);
+		m->msg_control = rx->cmsg[i].buf;
+		m->msg_controllen = sizeof(rx->cmsg[i].buf);
+	}
+}
+
+/* Outer source and destination of an IPv6 packet (header stripped). */
+static int
+rx_v6_addrs(struct msghdr *m, struct tun_addr *src, struct tun_addr *dst)
+{
+	struct sockaddr_in6	*from = m->msg_name;
+	struct cmsghdr		*c;
+	struct in6_pktinfo	 pi;
+
+	memset(src, 0, sizeof(*src));
+	memset(dst, 0, sizeof(*dst));
+	if (m->msg_namelen < sizeof(*from) || from->sin6_family != AF_INET6)
+		return -1;
+	src->af = AF_INET6;
+	src->u.v6 = from->sin6_addr;
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			dst->af = AF_INET6;
+			dst->u.v6 = pi.ipi6_addr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static enum drop_reason
+rx_decap(struct engine *e, int v6, int proto, struct msghdr *m,
+    const uint8_t *pkt, size_t len, struct decap_result *res)
+{
+	struct tun_addr	 src, dst;
+
+	if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		return DROP_NET_SHORT;
+	if (!v6)
+		return decap_ipv4(&e->peer, pkt, len, res);
+	if (rx_v6_addrs(m, &src, &dst) == -1)
+		return DROP_NET_DST;
+	return decap_ipv6(&e->peer, &src, &dst, (uint8_t)proto, pkt, len,
+	    res);
+}
+
+/* Packet info in front of the inner packet (headroom or old header). */
+static void
+tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
+    uint16_t pi_proto)
+{
+	uint8_t	*pi = inner - TUN_PI_LEN;
+
+	pi[0] = 0;
+	pi[1] = 0;
+	pi[2] = pi_proto >> 8;
+	pi[3] = pi_proto & 0xff;
+	if (write(e->tun_fd, pi, len + TUN_PI_LEN) == -1) {
+		e->stats.tun_tx_errors++;
+		return;
+	}
+	e->stats.tun_tx_pkts++;
+	e->stats.tun_tx_bytes += len;
+}
+
+void
+fwd_net_to_tun(struct engine *e, int ai, int pj)
+{
+	static struct rx_batch	 rx;
+	struct decap_result	 res;
+	enum drop_reason	 why;
+	uint8_t			*pkt;
+	int			 n, i;
+
+	rx_prepare(e, &rx);
+	n = recvmmsg(e->raw[ai][pj], rx.msgs, ENGINE_BATCH, MSG_DONTWAIT,
+	    NULL);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			log_warn("recvmmsg");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		pkt = e->slots[i].buf + PKT_HEADROOM;
+		e->stats.net_rx_pkts++;
+		e->stats.net_rx_bytes += rx.msgs[i].msg_len;
+		why = rx_decap(e, ai, pj ? IPPROTO_IPV6 : IPPROTO_IPIP,
+		    &rx.msgs[i].msg_hdr, pkt, rx.msgs[i].msg_len, &res);
+		if (why != DROP_NONE) {
+			e->stats.drops[why]++;
+			continue;
+		}
+		tun_write_inner(e, pkt + res.off, res.len, res.pi_proto);
+	}
+}

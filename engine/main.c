@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * ipipd-engine: all packet work, in the tightest sandbox.  Started by
+ * the parent as root only so that it can chroot; before it reads a
+ * single byte of input it is in an empty root-owned directory, without
+ * capabilities, as the service user, under a seccomp allowlist.  Its fds
+ * (TUN device, raw sockets) arrive over imsg afterwards.
+ */
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "log.h"
+#include "sandbox.h"
+
+static struct engine	*log_engine;
+
+static void __attribute__((noreturn))
+engine_usage(void)
+{
+	log_warnx("usage: ipipd-engine -u uid -g gid -c chroot [-v]");
+	exit(1);
+}
+
+/* As a daemon, log lines travel to the parent, which owns syslog. */
+static void
+engine_log_sink(int pri, const char *line)
+{
+	struct msg_log	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.pri = pri;
+	strlcpy(m.line, line, sizeof(m.line));
+	if (imsg_compose(&log_engine->ibuf, IMSG_LOG, 0, 0, -1, &m,
+	    sizeof(m)) != -1)
+		(void)imsg_flush(&log_engine->ibuf);
+}
+
+static void
+engine_sandbox(uid_t uid, gid_t gid, const char *dir, pid_t ppid)
+{
+	struct rlimit	 zero = { 0, 0 };
+
+	sandbox_chroot(dir);
+	sandbox_drop_user(uid, gid);
+	sandbox_lockdown(ppid);
+	/* The engine never writes a file. */
+	if (setrlimit(RLIMIT_FSIZE, &zero) == -1)
+		fatal("RLIMIT_FSIZE");
+	engine_seccomp_install();
+}
+
+static void
+engine_init(struct engine *e)
+{
+	int	 a, p;
+
+	memset(e, 0, sizeof(*e));
+	e->tun_fd = -1;
+	for (a = 0; a < 2; a++)
+		for (p = 0; p < 2; p++)
+			e->raw[a][p] = -1;
+	/* Allocated before the sandbox, touched lazily by the kernel. */
+	if ((e->slots = calloc(ENGINE_BATCH, sizeof(*e->slots))) == NULL)
+		fatal("packet buffers");
+	imsg_init(&e->ibuf, IPIPD_CHILD_FD);
+}
+
+static void
+engine_loop(struct engine *e)
+{
+	struct pollfd	 pfd[4];
+	int		 n, i, a = 0, p;
+
+	for (;;) {
+		pfd[0].fd = e->ibuf.fd;
+		pfd[0].events = POLLIN;
+		n = 1;
+		if (e->started) {
+			pfd[n].fd = e->tun_fd;
+			pfd[n++].events = POLLIN;
+			/* Only the current outer family's sockets. */
+			a = af_index(e->peer.remote.af);
+			for (p = 0; p < 2; p++) {
+				pfd[n].fd = e->raw[a][p];
+				pfd[n++].events = POLLIN;
+			}
+		}
+		if (poll(pfd, n, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			engine_dispatch_imsg(e);
+		if (!e->started || n == 1)
+			continue;
+		if (pfd[1].revents & POLLIN)
+			fwd_tun_to_net(e);
+		for (i = 2; i < n; i++)
+			if (pfd[i].revents & POLLIN)
+				fwd_net_to_tun(e, a, i - 2);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct engine	 e;
+	unsigned long		 uid = 0, gid = 0;
+	const char		*dir = NULL;
+	struct stat		 st;
+	int			 ch, verbose = 0;
+	pid_t			 ppid = getppid();
+
+	log_init(1, 0, LOG_DAEMON);
+	log_procinit("engine");
+	while ((ch = getopt(argc, argv, "c:g:u:v")) != -1) {
+		switch (ch) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'g':
+			if (sandbox_parse_id(optarg, &gid) == -1)
+				engine_usage();
+			break;
+		case 'u':
+			if (sandbox_parse_id(optarg, &uid) == -1)
+				engine_usage();
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			engine_usage();
+		}
+	}
+	if (dir == NULL || uid == 0 || gid == 0)
+		engine_usage();
+	if (fstat(IPIPD_CHILD_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		fatalx("fd %d is not the socket to the parent; "
+		    "ipipd-engine is started by ipipd", IPIPD_CHILD_FD);
+	log_setverbose(verbose);
+	engine_init(&e);
+	/*
+	 * Every line goes through the parent, in the foreground too: with
+	 * RLIMIT_FSIZE 0 a write to a stderr redirected to a file would
+	 * kill the engine, and the parent labels and sanitizes the lines.
+	 */
+	log_engine = &e;
+	log_setsink(engine_log_sink);
+	engine_sandbox((uid_t)uid, (gid_t)gid, dir, ppid);
+	log_debug("sandboxed in %s as uid %lu", dir, uid);
+	engine_loop(&e);
+	return 0;
+}

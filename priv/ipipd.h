@@ -1,0 +1,130 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* The privileged parent's own declarations. */
+#ifndef IPIPD_PRIV_H
+#define IPIPD_PRIV_H
+
+#include <sys/types.h>
+#include <net/if.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "imsg.h"
+#include "ipipd_msg.h"
+
+#define IPIPD_USER		"_ipipd"
+#define IPIPD_CHROOT		"/var/lib/ipipd/empty"
+#define IPIPD_DEFAULT_TTL	64
+
+/* What the command line asked for; nothing here has touched the system. */
+struct ipipd_conf {
+	char		 dev[IFNAMSIZ];
+	char		 remote[RESOLVE_NAME_MAX];	/* name or literal */
+	struct tun_addr	 local;		/* AF_UNSPEC: from the routing table */
+	uint32_t	 mtu;		/* 0: outer MTU minus outer header */
+	uint8_t		 af;		/* -4/-6 pin, else AF_UNSPEC */
+	int		 foreground;
+	int		 noaction;
+	int		 verbose;
+	char		 user[64];
+	char		 chroot[256];
+};
+
+/* One child process and our end of its socket pair. */
+struct child {
+	const char	*name;		/* "engine", "resolver" */
+	const char	*binary;	/* "ipipd-engine", ... */
+	pid_t		 pid;
+	struct imsgbuf	 ibuf;
+	int		 alive;
+};
+
+/* Resources opened while privileged, held for the daemon's lifetime. */
+struct priv_res {
+	int		 tun_fd;
+	int		 tun_created;	/* we made it: it goes when we exit */
+	unsigned int	 ifindex;
+	int		 raw[2][2];	/* [af: 0 v4, 1 v6][proto: 0 ipip, 1 v6] */
+	struct mnl_socket *nl;
+};
+
+/* Where the outer packets go, as the routing table answers. */
+struct route_info {
+	struct tun_addr	 src;		/* preferred source */
+	unsigned int	 oif;		/* outgoing interface */
+	uint32_t	 mtu;		/* route MTU, else link MTU */
+};
+
+/* The parent's whole state. */
+struct ipipd {
+	struct ipipd_conf	 conf;
+	struct priv_res		 res;
+	struct child		 engine;
+	struct child		 resolver;
+	uid_t			 uid;
+	gid_t			 gid;
+	struct tun_addr		 local;		/* current outer source */
+	struct tun_addr		 remote;	/* current outer destination */
+	uint32_t		 outer_mtu;
+	uint32_t		 tun_mtu;
+	int			 engine_started;
+	int			 up;		/* engine reported ready */
+	int			 sigfd;
+};
+
+/* parse.c */
+int	 parse_args(int, char **, struct ipipd_conf *);
+void	 usage(void) __attribute__((noreturn));
+
+/* priv_tun.c */
+int	 priv_open_tun(const char *, int *, unsigned int *);
+
+/* priv_raw.c */
+int	 priv_open_raw(int, int);
+
+/* priv_netlink.c */
+struct mnl_socket *priv_open_netlink(void);
+int	 nl_route_get(struct mnl_socket *, const struct tun_addr *,
+	    struct route_info *);
+int	 nl_link_mtu(struct mnl_socket *, unsigned int, uint32_t *);
+int	 nl_link_set(struct mnl_socket *, unsigned int, uint32_t, int);
+
+/* priv_child.c */
+void	 child_start(struct child *, char *const []);
+const char *child_exec_path(const char *);
+
+/* priv_drop.c */
+void	 priv_drop(uid_t, gid_t);
+void	 priv_check_chroot(const char *);
+
+/* priv_loop.c */
+void	 priv_loop(struct ipipd *);
+void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
+
+/* priv_peer.c */
+void	 peer_request_resolve(struct ipipd *);
+void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+
+/* priv_engine.c */
+void	 engine_push_start(struct ipipd *);
+void	 engine_ready(struct ipipd *);
+
+/* priv_daemon.c */
+void	 daemon_begin(void);
+void	 daemon_ready(void);
+
+#endif /* IPIPD_PRIV_H */

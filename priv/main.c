@@ -1,0 +1,153 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * ipipd, the privileged parent.  It checks the command line, opens what
+ * needs privileges (TUN device, raw sockets, rtnetlink), starts the
+ * engine and the resolver as separate binaries, drops to the service
+ * user, and from then on only relays state between them.
+ */
+
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipipd.h"
+#include "log.h"
+
+static void
+lookup_user(struct ipipd *env)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(env->conf.user)) == NULL)
+		fatalx("user %s does not exist; create it with: "
+		    "useradd --system --no-create-home --home-dir /nonexistent "
+		    "--shell /usr/sbin/nologin %s", env->conf.user,
+		    env->conf.user);
+	if (pw->pw_uid == 0)
+		fatalx("user %s is root; the service user must not be",
+		    env->conf.user);
+	env->uid = pw->pw_uid;
+	env->gid = pw->pw_gid;
+}
+
+/* Signals arrive as reads on a signalfd, in the poll loop. */
+static int
+signals_setup(void)
+{
+	sigset_t	 set;
+	int		 fd;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		fatal("sigprocmask");
+	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	signal(SIGPIPE, SIG_IGN);
+	return fd;
+}
+
+static void
+open_privileged(struct ipipd *env)
+{
+	struct priv_res	*r = &env->res;
+
+	r->tun_fd = priv_open_tun(env->conf.dev, &r->tun_created,
+	    &r->ifindex);
+	r->raw[0][0] = priv_open_raw(AF_INET, IPPROTO_IPIP);
+	r->raw[0][1] = priv_open_raw(AF_INET, IPPROTO_IPV6);
+	r->raw[1][0] = priv_open_raw(AF_INET6, IPPROTO_IPIP);
+	r->raw[1][1] = priv_open_raw(AF_INET6, IPPROTO_IPV6);
+	r->nl = priv_open_netlink();
+}
+
+/* argv of a child: who to become, where to chroot, how to log. */
+static void
+start_children(struct ipipd *env)
+{
+	char	 uid[16], gid[16];
+	char	*argv[12];
+	int	 i = 0, v;
+
+	snprintf(uid, sizeof(uid), "%ld", (long)env->uid);
+	snprintf(gid, sizeof(gid), "%ld", (long)env->gid);
+
+	env->engine.name = "engine";
+	env->engine.binary = "ipipd-engine";
+	env->resolver.name = "resolver";
+	env->resolver.binary = "ipipd-resolver";
+
+	argv[i++] = "ipipd-engine";
+	argv[i++] = "-u";
+	argv[i++] = uid;
+	argv[i++] = "-g";
+	argv[i++] = gid;
+	argv[i++] = "-c";
+	argv[i++] = env->conf.chroot;
+	for (v = 0; v < env->conf.verbose && v < 2; v++)
+		argv[i++] = "-v";
+	argv[i] = NULL;
+	child_start(&env->engine, argv);
+
+	argv[0] = "ipipd-resolver";
+	argv[5] = NULL;		/* no chroot: getaddrinfo reads /etc */
+	i = 5;
+	for (v = 0; v < env->conf.verbose && v < 2; v++)
+		argv[i++] = "-v";
+	argv[i] = NULL;
+	child_start(&env->resolver, argv);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct ipipd	 env;
+
+	parse_args(argc, argv, &env.conf);
+	if (env.conf.noaction) {
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	log_init(env.conf.foreground, env.conf.verbose, LOG_DAEMON);
+	if (geteuid() != 0)
+		fatalx("must be started as root");
+	lookup_user(&env);
+	priv_check_chroot(env.conf.chroot);
+	if (!env.conf.foreground) {
+		log_tee_stderr(1);
+		daemon_begin();
+	}
+	env.sigfd = signals_setup();
+	open_privileged(&env);
+	start_children(&env);
+	priv_drop(env.uid, env.gid);
+	peer_request_resolve(&env);
+	priv_loop(&env);
+	return 0;
+}

@@ -1,0 +1,107 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* What the parent tells the engine: its fds, its settings, the peer. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipipd.h"
+#include "log.h"
+
+static void
+engine_send(struct ipipd *env, uint32_t type, int fd, const void *data,
+    size_t len)
+{
+	if (imsg_compose(&env->engine.ibuf, type, 0, 0, fd, data, len) == -1)
+		fatal("imsg_compose to engine");
+}
+
+/* The imsg layer closes what it sends: the engine gets a copy. */
+static int
+dup_fd(int fd)
+{
+	int	 d;
+
+	if ((d = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		fatal("dup");
+	return d;
+}
+
+static void
+engine_send_fds(struct ipipd *env)
+{
+	static const int	 afs[2] = { AF_INET, AF_INET6 };
+	static const int	 protos[2] = { IPPROTO_IPIP, IPPROTO_IPV6 };
+	struct msg_fd_tun	 t;
+	struct msg_fd_raw	 r;
+	int			 a, p;
+
+	memset(&t, 0, sizeof(t));
+	t.ifindex = env->res.ifindex;
+	strlcpy(t.ifname, env->conf.dev, sizeof(t.ifname));
+	engine_send(env, IMSG_FD_TUN, dup_fd(env->res.tun_fd), &t, sizeof(t));
+	for (a = 0; a < 2; a++) {
+		for (p = 0; p < 2; p++) {
+			memset(&r, 0, sizeof(r));
+			r.af = afs[a];
+			r.proto = protos[p];
+			engine_send(env, IMSG_FD_RAW,
+			    dup_fd(env->res.raw[a][p]), &r, sizeof(r));
+		}
+	}
+}
+
+void
+engine_push_start(struct ipipd *env)
+{
+	struct msg_engine_conf	 c;
+	struct msg_peer		 p;
+
+	engine_send_fds(env);
+	memset(&c, 0, sizeof(c));
+	c.tun_mtu = env->tun_mtu;
+	c.ttl = IPIPD_DEFAULT_TTL;
+	c.carry = TUN_CARRY_V4 | TUN_CARRY_V6;
+	engine_send(env, IMSG_ENGINE_CONF, -1, &c, sizeof(c));
+	memset(&p, 0, sizeof(p));
+	p.local = env->local;
+	p.remote = env->remote;
+	p.outer_mtu = env->outer_mtu;
+	engine_send(env, IMSG_PEER, -1, &p, sizeof(p));
+	engine_send(env, IMSG_START, -1, NULL, 0);
+	env->engine_started = 1;
+}
+
+void
+engine_ready(struct ipipd *env)
+{
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	if (env->up)
+		return;
+	env->up = 1;
+	log_info("tunnel up: dev %s local %s remote %s mtu %u%s",
+	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
+	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
+	    env->res.tun_created ? " (temporary device)" : "");
+	daemon_ready();
+	log_tee_stderr(0);
+}

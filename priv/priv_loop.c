@@ -1,0 +1,269 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* The parent's event loop: signals and messages from the children. */
+
+#include <sys/signalfd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#define LIBBSD_OPENBSD_VIS	/* strnvis(dst, src, size, flag) */
+#include <vis.h>
+
+#include "ipipd.h"
+#include "log.h"
+
+enum { PFD_SIG, PFD_ENGINE, PFD_RESOLVER, PFD_MAX };
+
+/* Describe how a child ended, for the log line. */
+static void
+describe_status(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(buf, len, "stopped (status 0x%x)", status);
+}
+
+/* Wait up to about a second for c, then kill it. */
+static int
+child_reap(struct child *c)
+{
+	int	 status, i;
+	pid_t	 r;
+
+	for (i = 0; i < 100; i++) {
+		r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid) {
+			c->alive = 0;
+			return status;
+		}
+		if (r == -1)
+			return -1;
+		usleep(10000);
+	}
+	kill(c->pid, SIGKILL);
+	if (waitpid(c->pid, &status, 0) != c->pid)
+		return -1;
+	c->alive = 0;
+	return status;
+}
+
+/* A child went away on its own: the tunnel cannot run without it. */
+static void __attribute__((noreturn))
+child_lost(struct ipipd *env, struct child *c)
+{
+	char	 why[64] = "exited";
+	int	 status;
+
+	close(c->ibuf.fd);
+	if ((status = child_reap(c)) != -1)
+		describe_status(status, why, sizeof(why));
+	fatalx("%s (pid %ld) %s", c->name, (long)c->pid, why);
+	(void)env;
+}
+
+void
+priv_shutdown(struct ipipd *env, int code)
+{
+	struct child	*cs[2] = { &env->engine, &env->resolver };
+	int		 i;
+
+	/* EOF on their socket ends the children; the signal is backup. */
+	for (i = 0; i < 2; i++) {
+		if (!cs[i]->alive)
+			continue;
+		imsg_clear(&cs[i]->ibuf);
+		close(cs[i]->ibuf.fd);
+		kill(cs[i]->pid, SIGTERM);
+	}
+	for (i = 0; i < 2; i++)
+		if (cs[i]->alive)
+			(void)child_reap(cs[i]);
+	/* Last holder of the TUN fd: a device we created goes now. */
+	close(env->res.tun_fd);
+	exit(code);
+}
+
+static void
+handle_signal(struct ipipd *env)
+{
+	struct signalfd_siginfo	 si;
+	struct child		*cs[2] = { &env->engine, &env->resolver };
+	char			 why[64];
+	int			 status, i;
+
+	while (read(env->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("received %s, exiting",
+			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+			priv_shutdown(env, 0);
+		case SIGHUP:
+			log_info("SIGHUP: nothing to reload");
+			break;
+		case SIGUSR1:
+			log_info("tunnel %s", env->up ? "up" : "starting");
+			break;
+		case SIGCHLD:
+			for (i = 0; i < 2; i++) {
+				if (!cs[i]->alive || waitpid(cs[i]->pid,
+				    &status, WNOHANG) != cs[i]->pid)
+					continue;
+				cs[i]->alive = 0;
+				describe_status(status, why, sizeof(why));
+				fatalx("%s (pid %ld) %s", cs[i]->name,
+				    (long)cs[i]->pid, why);
+			}
+			break;
+		}
+	}
+}
+
+/* A child's log line, made printable: its bytes are not trusted. */
+static void
+child_log(struct child *c, struct imsg *imsg)
+{
+	struct msg_log	 m;
+	char		 safe[LOG_LINE_MAX * 4 + 1];
+
+	if (imsg_get_data(imsg, &m, sizeof(m)) == -1 ||
+	    memchr(m.line, '\0', sizeof(m.line)) == NULL ||
+	    m.pri < LOG_EMERG || m.pri > LOG_DEBUG)
+		fatalx("%s sent a malformed log message", c->name);
+	strnvis(safe, m.line, sizeof(safe), VIS_SAFE | VIS_OCTAL);
+	/* A child cannot make the parent's log claim to be critical. */
+	logit(m.pri < LOG_ERR ? LOG_ERR : m.pri, "%s: %s", c->name, safe);
+}
+
+static void
+dispatch_engine(struct ipipd *env, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_ENGINE_READY:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine sent a malformed ready message");
+		engine_ready(env);
+		break;
+	case IMSG_LOG:
+		child_log(&env->engine, imsg);
+		break;
+	default:
+		fatalx("engine sent unexpected message type %u",
+		    imsg->hdr.type);
+	}
+}
+
+static void
+dispatch_resolver(struct ipipd *env, struct imsg *imsg)
+{
+	struct msg_resolve_answer	 ans;
+
+	switch (imsg->hdr.type) {
+	case IMSG_RESOLVE_ANSWER:
+		if (imsg_get_data(imsg, &ans, sizeof(ans)) == -1)
+			fatalx("resolver sent a malformed answer");
+		peer_resolved(env, &ans);
+		break;
+	case IMSG_LOG:
+		child_log(&env->resolver, imsg);
+		break;
+	default:
+		fatalx("resolver sent unexpected message type %u",
+		    imsg->hdr.type);
+	}
+}
+
+/* Read what a child sent and handle each complete message. */
+static void
+child_input(struct ipipd *env, struct child *c,
+    void (*dispatch)(struct ipipd *, struct imsg *))
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if ((n = imsg_read(&c->ibuf)) == -1) {
+		if (errno == EAGAIN)
+			return;
+		fatal("read from %s", c->name);
+	}
+	if (n == 0)
+		child_lost(env, c);
+	for (;;) {
+		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
+			fatalx("%s sent a malformed message stream", c->name);
+		if (n == 0)
+			break;
+		if (imsg.fd != -1)
+			fatalx("%s sent an unexpected fd", c->name);
+		dispatch(env, &imsg);
+		imsg_free(&imsg);
+	}
+}
+
+static void
+child_output(struct child *c)
+{
+	if (msgbuf_write(&c->ibuf.w) == -1 && errno != EAGAIN)
+		fatal("write to %s", c->name);
+}
+
+void
+priv_loop(struct ipipd *env)
+{
+	struct pollfd	 pfd[PFD_MAX];
+	struct child	*cs[PFD_MAX] = { NULL, &env->engine, &env->resolver };
+	void		(*disp[PFD_MAX])(struct ipipd *, struct imsg *) =
+			    { NULL, dispatch_engine, dispatch_resolver };
+	int		 i;
+
+	for (;;) {
+		pfd[PFD_SIG].fd = env->sigfd;
+		pfd[PFD_SIG].events = POLLIN;
+		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+			pfd[i].fd = cs[i]->ibuf.fd;
+			pfd[i].events = POLLIN;
+			if (cs[i]->ibuf.w.queued > 0)
+				pfd[i].events |= POLLOUT;
+		}
+		if (poll(pfd, PFD_MAX, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			fatal("poll");
+		}
+		if (pfd[PFD_SIG].revents & POLLIN)
+			handle_signal(env);
+		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+			if (pfd[i].revents & POLLOUT)
+				child_output(cs[i]);
+			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+				child_input(env, cs[i], disp[i]);
+		}
+	}
+}

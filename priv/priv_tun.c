@@ -1,0 +1,69 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* Opening the TUN device: the parent does every ioctl on it. */
+
+#include <sys/ioctl.h>
+#include <sys/types.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipipd.h"
+#include "log.h"
+
+/*
+ * Attach to the TUN device name, or create it.  A created device is not
+ * persistent: it disappears when the last fd (ours and the engine's)
+ * closes, so it never outlives the daemon.  Packet info stays on: the
+ * engine reads and writes the inner protocol there (ETH_P_IP, ETH_P_IPV6,
+ * later ETH_P_MPLS_UC), which a version nibble cannot express.
+ */
+int
+priv_open_tun(const char *name, int *created, unsigned int *ifindex)
+{
+	struct ifreq	 ifr;
+	int		 fd, existed;
+
+	existed = if_nametoindex(name) != 0;
+	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) == -1)
+		fatal("open /dev/net/tun");
+	memset(&ifr, 0, sizeof(ifr));
+	strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
+	ifr.ifr_flags = IFF_TUN;
+	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
+		switch (errno) {
+		case EINVAL:
+			fatalx("device %s exists and is not a TUN device",
+			    name);
+		case EBUSY:
+			fatalx("TUN device %s is in use by another process",
+			    name);
+		default:
+			fatal("TUNSETIFF %s", name);
+		}
+	}
+	if ((*ifindex = if_nametoindex(name)) == 0)
+		fatal("TUN device %s vanished", name);
+	*created = !existed;
+	log_debug("%s TUN device %s (index %u)",
+	    existed ? "attached to" : "created", name, *ifindex);
+	return fd;
+}

@@ -1,0 +1,167 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * ipipd-resolver: turns the remote's name into addresses for the
+ * parent.  It parses DNS answers, so it runs without privileges under
+ * its own seccomp allowlist; it cannot chroot because getaddrinfo reads
+ * /etc/hosts, /etc/resolv.conf and /etc/nsswitch.conf.
+ */
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsg.h"
+#include "log.h"
+#include "resolver.h"
+#include "sandbox.h"
+
+static struct imsgbuf	 ibuf;
+
+static void __attribute__((noreturn))
+resolver_usage(void)
+{
+	log_warnx("usage: ipipd-resolver -u uid -g gid [-v]");
+	exit(1);
+}
+
+static void
+resolver_log_sink(int pri, const char *line)
+{
+	struct msg_log	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.pri = pri;
+	strlcpy(m.line, line, sizeof(m.line));
+	if (imsg_compose(&ibuf, IMSG_LOG, 0, 0, -1, &m, sizeof(m)) != -1)
+		(void)imsg_flush(&ibuf);
+}
+
+/*
+ * Load the NSS modules and read the resolver configuration while
+ * files may still be opened freely; the lookup result does not matter.
+ */
+static void
+resolver_warm_up(void)
+{
+	struct addrinfo	 hints, *res;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_DGRAM;
+	if (getaddrinfo("localhost", NULL, &hints, &res) == 0)
+		freeaddrinfo(res);
+}
+
+static void
+resolver_handle(struct imsg *imsg)
+{
+	struct msg_resolve		 req;
+	struct msg_resolve_answer	 ans;
+
+	if (imsg->hdr.type != IMSG_RESOLVE)
+		fatalx("unexpected message type %u from parent",
+		    imsg->hdr.type);
+	if (imsg->fd != -1)
+		fatalx("unexpected fd from parent");
+	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
+		fatalx("parent sent a resolve message of %zu bytes",
+		    imsg_get_len(imsg));
+	if (memchr(req.name, '\0', sizeof(req.name)) == NULL ||
+	    (req.af != AF_UNSPEC && req.af != AF_INET && req.af != AF_INET6))
+		fatalx("malformed resolve request");
+	resolve_name(&req, &ans);
+	log_debug("%s: %u address(es)%s%s", req.name, ans.naddrs,
+	    ans.error ? ", " : "", ans.error ? ans.errstr : "");
+	if (imsg_compose(&ibuf, IMSG_RESOLVE_ANSWER, 0, 0, -1, &ans,
+	    sizeof(ans)) == -1 || imsg_flush(&ibuf) == -1)
+		fatal("answer to parent");
+}
+
+static void
+resolver_loop(void)
+{
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	for (;;) {
+		if ((n = imsg_read(&ibuf)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			fatal("read from parent");
+		}
+		if (n == 0)
+			exit(0);	/* the parent is gone */
+		for (;;) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				fatalx("malformed message stream from parent");
+			if (n == 0)
+				break;
+			resolver_handle(&imsg);
+			imsg_free(&imsg);
+		}
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	unsigned long	 uid = 0, gid = 0;
+	struct stat	 st;
+	int		 ch, verbose = 0;
+	pid_t		 ppid = getppid();
+
+	log_init(1, 0, LOG_DAEMON);
+	log_procinit("resolver");
+	while ((ch = getopt(argc, argv, "g:u:v")) != -1) {
+		switch (ch) {
+		case 'g':
+			if (sandbox_parse_id(optarg, &gid) == -1)
+				resolver_usage();
+			break;
+		case 'u':
+			if (sandbox_parse_id(optarg, &uid) == -1)
+				resolver_usage();
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			resolver_usage();
+		}
+	}
+	if (uid == 0 || gid == 0)
+		resolver_usage();
+	if (fstat(IPIPD_CHILD_FD, &st) == -1 || !S_ISSOCK(st.st_mode))
+		fatalx("fd %d is not the socket to the parent; "
+		    "ipipd-resolver is started by ipipd", IPIPD_CHILD_FD);
+	log_setverbose(verbose);
+	imsg_init(&ibuf, IPIPD_CHILD_FD);
+	/* Lines go through the parent, as the engine's do. */
+	log_setsink(resolver_log_sink);
+	sandbox_drop_user((uid_t)uid, (gid_t)gid);
+	sandbox_lockdown(ppid);
+	resolver_warm_up();
+	resolver_seccomp_install();
+	resolver_loop();
+	return 0;
+}
