@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <stddef.h>
@@ -51,9 +52,6 @@ static const int resolver_syscalls[] = {
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(getsockname),
 	SCMP_SYS(getpeername),
-	SCMP_SYS(setsockopt),		/* IP_RECVERR on query sockets */
-	SCMP_SYS(getsockopt),
-	SCMP_SYS(bind),			/* source port of queries */
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
 	SCMP_SYS(brk),
@@ -87,6 +85,13 @@ resolver_arg_rules(scmp_filter_ctx ctx)
 	    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
 	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	/*
+	 * glibc sorts several answers (RFC 6724) after asking rtnetlink for
+	 * the local addresses; refused, it assumes both families and goes
+	 * on.  The parent orders the addresses itself anyway.
+	 */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket),
+	    1, SCMP_A0(SCMP_CMP_EQ, AF_NETLINK));
 	/* Files: read-only opens of /etc/hosts, resolv.conf & co. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
@@ -94,6 +99,12 @@ resolver_arg_rules(scmp_filter_ctx ctx)
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
 	    SCMP_A1(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT | O_TRUNC,
 	    O_RDONLY));
+	/* glibc asks for ICMP errors on its query sockets; nothing else. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    SCMP_A1(SCMP_CMP_EQ, IPPROTO_IP), SCMP_A2(SCMP_CMP_EQ, IP_RECVERR));
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+	    SCMP_A1(SCMP_CMP_EQ, IPPROTO_IPV6),
+	    SCMP_A2(SCMP_CMP_EQ, IPV6_RECVERR));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
