@@ -60,19 +60,35 @@ struct msg_fd_tun {
 
 struct msg_fd_raw {
 	uint8_t		 af;		/* outer family: AF_INET, AF_INET6 */
-	uint8_t		 proto;		/* IPPROTO_IPIP, IPPROTO_IPV6 */
+	uint8_t		 proto;		/* IPPROTO_IPIP, _IPV6, _MPLS (137) */
 	uint8_t		 pad[2];
 };
 
 /* Inner families a tunnel carries (mode). */
 #define TUN_CARRY_V4	0x01
 #define TUN_CARRY_V6	0x02
+#define TUN_CARRY_MPLS	0x04
+#define TUN_CARRY_ALL	(TUN_CARRY_V4 | TUN_CARRY_V6 | TUN_CARRY_MPLS)
+
+/* msg_engine_conf.flags */
+#define CONF_TOS_INHERIT	0x01	/* outer TOS from the inner packet */
+#define CONF_TCLASS_INHERIT	0x02	/* outer traffic class likewise */
+#define CONF_FLOW_INHERIT	0x04	/* flow label from the inner IPv6 */
+#define CONF_PMTUDISC		0x08	/* outer DF as RFC 2003 5.1 says */
+#define CONF_FLAGS_ALL		0x0f
+
+#define ENCAPLIMIT_NONE		-1
 
 struct msg_engine_conf {
 	uint32_t	 tun_mtu;	/* MTU of the TUN device */
-	uint8_t		 ttl;		/* outer TTL / hop limit, 1..255 */
+	uint32_t	 flowlabel;	/* IPv6 outer flow label, 20 bits */
+	int16_t		 encaplimit;	/* IPv6 outer, 0..255 or NONE */
+	uint8_t		 ttl;		/* outer TTL / hop limit; 0 inherit */
+	uint8_t		 tos;		/* IPv4 outer TOS (ECN bits 0) */
+	uint8_t		 tclass;	/* IPv6 outer traffic class */
 	uint8_t		 carry;		/* TUN_CARRY_* */
-	uint8_t		 pad[2];
+	uint8_t		 flags;		/* CONF_* */
+	uint8_t		 pad;
 };
 
 struct msg_peer {

@@ -83,6 +83,30 @@ inner_len6(const uint8_t *p, size_t avail, size_t *len)
 }
 
 /*
+ * What no tunnel may deliver (RFC 4213 3.6, RFC 6169): a martian inner
+ * source, or a TTL / hop limit already at 0.  p holds a whole header.
+ */
+static enum drop_reason
+inner_src_check(const uint8_t *p, uint8_t ipproto)
+{
+	switch (ipproto) {
+	case IPPROTO_IPIP:
+		if (martian_src4(p))
+			return DROP_NET_MARTIAN;
+		if (p[offsetof(struct ip, ip_ttl)] == 0)
+			return DROP_NET_TTL;
+		break;
+	case IPPROTO_IPV6:
+		if (martian_src6(p))
+			return DROP_NET_MARTIAN;
+		if (p[offsetof(struct ip6_hdr, ip6_hlim)] == 0)
+			return DROP_NET_TTL;
+		break;
+	}
+	return DROP_NONE;
+}
+
+/*
  * The inner packet at pkt + off, avail bytes long, carried as outer
  * protocol ipproto: shared by both outer families, so they accept
  * exactly the same inner packets.  res is only written on success.
@@ -107,6 +131,12 @@ decap_inner(const uint8_t *pkt, size_t off, size_t avail, uint8_t ipproto,
 		pi_proto = ETH_P_IPV6;
 		need = TUN_CARRY_V6;
 		break;
+	case IPPROTO_MPLS:
+		r = avail < MPLS_LSE_LEN ? DROP_NET_SHORT : DROP_NONE;
+		len = avail;
+		pi_proto = ETH_P_MPLS_UC;
+		need = TUN_CARRY_MPLS;
+		break;
 	default:
 		return DROP_NET_PROTO;
 	}
@@ -114,6 +144,8 @@ decap_inner(const uint8_t *pkt, size_t off, size_t avail, uint8_t ipproto,
 		return r;
 	if ((carry & need) == 0)
 		return DROP_NET_MODE;
+	if ((r = inner_src_check(pkt + off, ipproto)) != DROP_NONE)
+		return r;
 	res->off = off;
 	res->len = len;
 	res->pi_proto = pi_proto;

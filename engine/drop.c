@@ -31,6 +31,10 @@ static const char *const drop_names[] = {
 	[DROP_TUN_HDR]		= "tun-hdr",
 	[DROP_TUN_MODE]		= "tun-mode",
 	[DROP_TUN_TOOBIG]	= "tun-toobig",
+	[DROP_TUN_TTL]		= "tun-ttl",
+	[DROP_TUN_ENCAPLIMIT]	= "tun-encaplimit",
+	[DROP_TUN_FRAG]		= "tun-frag",
+	[DROP_TUN_NOPEER]	= "tun-nopeer",
 	[DROP_NET_SHORT]	= "net-short",
 	[DROP_NET_OUTER_HDR]	= "net-outer-hdr",
 	[DROP_NET_SRC]		= "net-src",
@@ -40,6 +44,9 @@ static const char *const drop_names[] = {
 	[DROP_NET_INNER_HDR]	= "net-inner-hdr",
 	[DROP_NET_MODE]		= "net-mode",
 	[DROP_NET_NOPEER]	= "net-nopeer",
+	[DROP_NET_MARTIAN]	= "net-martian",
+	[DROP_NET_TTL]		= "net-ttl",
+	[DROP_NET_ECN]		= "net-ecn",
 };
 
 /* A reason added to the enum without a name here fails the build. */

@@ -49,11 +49,8 @@ encap_ipv4(uint8_t *hdr, const struct encap_params *params, size_t inner_len,
 		return 0;
 
 	hdr[0] = 4 << 4 | IPV4_HDR_LEN >> 2;	/* version, IHL */
-	/*
-	 * TOS: 0 for now.  The tos/ECN options will set it here, from the
-	 * inner packet or configuration (ECN per RFC 6040).
-	 */
-	hdr[offsetof(struct ip, ip_tos)] = 0;
+	/* TOS with the ECN field the caller chose (RFC 6040). */
+	hdr[offsetof(struct ip, ip_tos)] = params->tos;
 	put16(hdr + offsetof(struct ip, ip_len),
 	    (uint16_t)(IPV4_HDR_LEN + inner_len));
 	put16(hdr + offsetof(struct ip, ip_id), params->ip_id);
@@ -79,14 +76,12 @@ encap_ipv6(uint8_t *hdr, const struct encap_params *params, size_t inner_len,
 	if (inner_len > IP_MAXPACKET)
 		return 0;
 
-	/*
-	 * Version 6, traffic class 0, flow label 0.  The tos/ECN options
-	 * will set the traffic class here, as TOS in encap_ipv4().
-	 */
-	hdr[0] = 6 << 4;
-	hdr[1] = 0;
-	hdr[2] = 0;
-	hdr[3] = 0;
+	/* Version 6, traffic class (ECN included), 20-bit flow label. */
+	hdr[0] = (uint8_t)(6 << 4 | params->tos >> 4);
+	hdr[1] = (uint8_t)((params->tos & 0x0f) << 4 |
+	    ((params->flowlabel >> 16) & 0x0f));
+	hdr[2] = (uint8_t)(params->flowlabel >> 8);
+	hdr[3] = (uint8_t)params->flowlabel;
 	put16(hdr + offsetof(struct ip6_hdr, ip6_plen), (uint16_t)inner_len);
 	hdr[offsetof(struct ip6_hdr, ip6_nxt)] = ipproto;
 	hdr[offsetof(struct ip6_hdr, ip6_hlim)] = params->ttl;

@@ -18,16 +18,25 @@
 #ifndef IPIPD_ENGINE_H
 #define IPIPD_ENGINE_H
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <stdint.h>
 
 #include "imsg.h"
 #include "ipipd_msg.h"
 #include "pkt.h"
 
-#define ENGINE_BATCH	64	/* packets handled per wake-up and direction */
+#define ENGINE_BATCH	64	/* packets read per wake-up and direction */
 #define PKT_HEADROOM	128	/* room for outer headers before the inner */
 #define PKT_MAXLEN	65535	/* largest IP datagram */
 #define TUN_PI_LEN	4	/* struct tun_pi: flags, protocol */
+#define FRAGS_MAX	64	/* outer fragments of one packet, at most */
+#define TXQ_MAX		(ENGINE_BATCH + 3 * FRAGS_MAX)
+#define RAW_PROTOS	3	/* ipip, ipv6, mpls */
+#define PMTU_EXPIRES_MS	(600 * 1000)	/* as net.ipv4.route.mtu_expires */
+#define ICMP_RATE	100	/* generated ICMP errors per second... */
+#define ICMP_BURST	50	/* ...with bursts of this many */
 
 /* One packet buffer, with headroom to prepend headers without a copy. */
 struct pkt_slot {
@@ -36,42 +45,93 @@ struct pkt_slot {
 
 struct engine_stats {
 	uint64_t	 tun_rx_pkts, tun_rx_bytes;	/* read from TUN */
-	uint64_t	 net_tx_pkts, net_tx_bytes;	/* sent encapsulated */
+	uint64_t	 net_tx_pkts, net_tx_bytes;	/* sent, fragments each */
 	uint64_t	 net_rx_pkts, net_rx_bytes;	/* read from raw */
 	uint64_t	 tun_tx_pkts, tun_tx_bytes;	/* written to TUN */
+	uint64_t	 frag_pkts;		/* packets sent fragmented */
+	uint64_t	 frags_sent;		/* outer fragments sent */
 	uint64_t	 net_tx_errors;		/* sendmmsg refused */
 	uint64_t	 tun_tx_errors;		/* write to TUN failed */
+	uint64_t	 icmp_sent;		/* errors written to the TUN */
+	uint64_t	 icmp_ratelimited;
+	uint64_t	 icmp_rx;		/* errors about our packets */
+	uint64_t	 icmp_rx_pmtu;		/* ...that lowered the PMTU */
+	uint64_t	 icmp_relayed;		/* ...relayed to the sender */
+	uint64_t	 icmp_soft;		/* ...kept as soft state */
 	uint64_t	 drops[DROP_MAX];
+};
+
+/* Path MTU towards the remote, as a kernel route cache entry keeps it. */
+struct pmtu {
+	uint32_t	 link;		/* from the parent: route/link MTU */
+	uint32_t	 cur;		/* lowered by ICMP, at most link */
+	uint64_t	 expires;	/* ms (monotonic) when cur goes back */
+};
+
+/* Token bucket for generated ICMP. */
+struct ratelimit {
+	uint64_t	 last_ms;
+	uint32_t	 tokens;
+};
+
+/* Outgoing messages of one batch: whole packets and fragments. */
+struct tx_queue {
+	struct mmsghdr	 msgs[TXQ_MAX];
+	struct iovec	 iov[TXQ_MAX][2];
+	struct frag	 frags[TXQ_MAX];	/* fragment headers */
+	int		 fd[TXQ_MAX];
+	unsigned int	 n;
 };
 
 struct engine {
 	struct imsgbuf		 ibuf;		/* to the parent */
 	int			 tun_fd;
-	int			 raw[2][2];	/* [v4, v6][ipip, ipv6] */
+	int			 raw[2][RAW_PROTOS];	/* [v4, v6][proto] */
 	struct msg_engine_conf	 conf;
 	int			 have_conf;
 	struct decap_state	 peer;		/* local, remote, carry */
-	uint32_t		 outer_mtu;
+	struct pmtu		 pmtu;
 	int			 started;
 	uint16_t		 ip_id;		/* next outer IPv4 ID */
+	struct ratelimit	 icmp_rl;
 	struct pkt_slot		*slots;		/* ENGINE_BATCH of them */
+	struct tx_queue		 txq;
 	struct engine_stats	 stats;
 };
 
 /* engine_imsg.c */
 void	 engine_dispatch_imsg(struct engine *);
+int	 af_index(int);
+int	 proto_index(int);
 
 /* fwd_tun_to_net.c */
 void	 fwd_tun_to_net(struct engine *);
 
+/* tx_outer.c */
+void	 tx_packet(struct engine *, uint8_t *, size_t, uint8_t);
+void	 tx_flush(struct engine *);
+
 /* fwd_net_to_tun.c */
 void	 fwd_net_to_tun(struct engine *, int, int);
+void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);
+
+/* icmp_reply.c */
+void	 icmp_reply_v4(struct engine *, const uint8_t *, size_t, uint8_t,
+	    uint8_t, uint32_t);
+void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
+	    uint8_t, uint32_t);
+
+/* icmp_recv.c */
+void	 icmp_recv_errors(struct engine *, int, int);
+
+/* pmtu.c */
+uint64_t now_ms(void);
+void	 pmtu_reset(struct pmtu *, uint32_t);
+uint32_t pmtu_get(struct pmtu *);
+int	 pmtu_lower(struct pmtu *, uint32_t, int);
+int	 ratelimit_allow(struct ratelimit *);
 
 /* engine_sandbox.c */
 void	 engine_seccomp_install(void);
-
-/* Index of an outer family / protocol in engine.raw. */
-int	 af_index(int);
-int	 proto_index(int);
 
 #endif /* IPIPD_ENGINE_H */

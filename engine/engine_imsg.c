@@ -40,7 +40,13 @@ af_index(int af)
 int
 proto_index(int proto)
 {
-	return proto == IPPROTO_IPV6 ? 1 : 0;
+	switch (proto) {
+	case IPPROTO_IPV6:
+		return 1;
+	case IPPROTO_MPLS:
+		return 2;
+	}
+	return 0;
 }
 
 static void
@@ -81,7 +87,8 @@ recv_fd_raw(struct engine *e, struct imsg *imsg)
 
 	get_payload(imsg, &r, sizeof(r), "raw fd");
 	if ((r.af != AF_INET && r.af != AF_INET6) ||
-	    (r.proto != IPPROTO_IPIP && r.proto != IPPROTO_IPV6))
+	    (r.proto != IPPROTO_IPIP && r.proto != IPPROTO_IPV6 &&
+	    r.proto != IPPROTO_MPLS))
 		fatalx("raw fd for family %u protocol %u", r.af, r.proto);
 	if ((fd = imsg_get_fd(imsg)) == -1)
 		fatalx("raw fd message without an fd");
@@ -94,8 +101,11 @@ recv_conf(struct engine *e, struct imsg *imsg)
 	struct msg_engine_conf	 c;
 
 	get_payload(imsg, &c, sizeof(c), "configuration");
-	if (c.tun_mtu < 68 || c.tun_mtu > PKT_MAXLEN || c.ttl == 0 ||
-	    c.carry == 0 || (c.carry & ~(TUN_CARRY_V4 | TUN_CARRY_V6)))
+	if (c.tun_mtu < 68 || c.tun_mtu > PKT_MAXLEN || c.carry == 0 ||
+	    (c.carry & ~TUN_CARRY_ALL) || (c.flags & ~CONF_FLAGS_ALL) ||
+	    c.flowlabel > 0xfffff || (c.tos & ECN_MASK) ||
+	    (c.tclass & ECN_MASK) || c.encaplimit < ENCAPLIMIT_NONE ||
+	    c.encaplimit > 255)
 		fatalx("configuration out of range");
 	e->conf = c;
 	e->peer.carry = c.carry;
@@ -115,7 +125,7 @@ recv_peer(struct engine *e, struct imsg *imsg)
 		fatalx("peer addresses or MTU out of range");
 	e->peer.local = p.local;
 	e->peer.remote = p.remote;
-	e->outer_mtu = p.outer_mtu;
+	pmtu_reset(&e->pmtu, p.outer_mtu);
 	log_debug("outer local %s remote %s mtu %u",
 	    addr_fmt(&p.local, l, sizeof(l)),
 	    addr_fmt(&p.remote, r, sizeof(r)), p.outer_mtu);
@@ -131,7 +141,7 @@ recv_start(struct engine *e, struct imsg *imsg)
 	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
 	for (a = 0; a < 2; a++)
-		for (p = 0; p < 2; p++)
+		for (p = 0; p < RAW_PROTOS; p++)
 			if (e->raw[a][p] == -1)
 				fatalx("start without every raw socket");
 	e->started = 1;

@@ -37,7 +37,8 @@ struct rx_batch {
 	struct sockaddr_in6	 from[ENGINE_BATCH];
 	union {
 		struct cmsghdr	 align;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				    CMSG_SPACE(sizeof(int))];
 	}			 cmsg[ENGINE_BATCH];
 };
 
@@ -61,51 +62,71 @@ rx_prepare(struct engine *e, struct rx_batch *rx)
 	}
 }
 
-/* Outer source and destination of an IPv6 packet (header stripped). */
+/*
+ * Outer source, destination and traffic class of an IPv6 packet: the
+ * raw socket strips the header, so they come from the name and the
+ * IPV6_PKTINFO / IPV6_TCLASS control messages.
+ */
 static int
-rx_v6_addrs(struct msghdr *m, struct tun_addr *src, struct tun_addr *dst)
+rx_v6_meta(struct msghdr *m, struct tun_addr *src, struct tun_addr *dst,
+    uint8_t *tclass)
 {
 	struct sockaddr_in6	*from = m->msg_name;
 	struct cmsghdr		*c;
 	struct in6_pktinfo	 pi;
+	int			 tc;
 
 	memset(src, 0, sizeof(*src));
 	memset(dst, 0, sizeof(*dst));
+	*tclass = 0;
 	if (m->msg_namelen < sizeof(*from) || from->sin6_family != AF_INET6)
 		return -1;
 	src->af = AF_INET6;
 	src->u.v6 = from->sin6_addr;
 	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
-		if (c->cmsg_level == IPPROTO_IPV6 &&
-		    c->cmsg_type == IPV6_PKTINFO &&
+		if (c->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (c->cmsg_type == IPV6_PKTINFO &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(pi))) {
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			dst->af = AF_INET6;
 			dst->u.v6 = pi.ipi6_addr;
-			return 0;
+		} else if (c->cmsg_type == IPV6_TCLASS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(tc))) {
+			memcpy(&tc, CMSG_DATA(c), sizeof(tc));
+			*tclass = (uint8_t)tc;
 		}
 	}
-	return -1;
+	return dst->af == AF_INET6 ? 0 : -1;
 }
 
 static enum drop_reason
 rx_decap(struct engine *e, int v6, int proto, struct msghdr *m,
-    const uint8_t *pkt, size_t len, struct decap_result *res)
+    uint8_t *pkt, size_t len, struct decap_result *res)
 {
-	struct tun_addr	 src, dst;
+	struct tun_addr		 src, dst;
+	enum drop_reason	 r;
+	uint8_t			 tos;
 
 	if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 		return DROP_NET_SHORT;
-	if (!v6)
-		return decap_ipv4(&e->peer, pkt, len, res);
-	if (rx_v6_addrs(m, &src, &dst) == -1)
-		return DROP_NET_DST;
-	return decap_ipv6(&e->peer, &src, &dst, (uint8_t)proto, pkt, len,
-	    res);
+	if (!v6) {
+		r = decap_ipv4(&e->peer, pkt, len, res);
+		tos = len > 1 ? pkt[1] : 0;
+	} else {
+		if (rx_v6_meta(m, &src, &dst, &tos) == -1)
+			return DROP_NET_DST;
+		r = decap_ipv6(&e->peer, &src, &dst, (uint8_t)proto, pkt, len,
+		    res);
+	}
+	if (r != DROP_NONE)
+		return r;
+	/* RFC 6040: the outer CE mark survives decapsulation. */
+	return ecn_decap(pkt + res->off, res->len, tos & ECN_MASK);
 }
 
 /* Packet info in front of the inner packet (headroom or old header). */
-static void
+void
 tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
     uint16_t pi_proto)
 {
@@ -123,6 +144,10 @@ tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
 	e->stats.tun_tx_bytes += len;
 }
 
+static const uint8_t raw_protos[RAW_PROTOS] = {
+	IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MPLS
+};
+
 void
 fwd_net_to_tun(struct engine *e, int ai, int pj)
 {
@@ -136,16 +161,18 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 	n = recvmmsg(e->raw[ai][pj], rx.msgs, ENGINE_BATCH, MSG_DONTWAIT,
 	    NULL);
 	if (n == -1) {
+		/* A pending ICMP error (IP_RECVERR) surfaces here too. */
 		if (errno != EAGAIN && errno != EINTR)
-			log_warn("recvmmsg");
+			icmp_recv_errors(e, e->raw[ai][pj], ai ? AF_INET6 :
+			    AF_INET);
 		return;
 	}
 	for (i = 0; i < n; i++) {
 		pkt = e->slots[i].buf + PKT_HEADROOM;
 		e->stats.net_rx_pkts++;
 		e->stats.net_rx_bytes += rx.msgs[i].msg_len;
-		why = rx_decap(e, ai, pj ? IPPROTO_IPV6 : IPPROTO_IPIP,
-		    &rx.msgs[i].msg_hdr, pkt, rx.msgs[i].msg_len, &res);
+		why = rx_decap(e, ai, raw_protos[pj], &rx.msgs[i].msg_hdr,
+		    pkt, rx.msgs[i].msg_len, &res);
 		if (why != DROP_NONE) {
 			e->stats.drops[why]++;
 			continue;

@@ -67,17 +67,25 @@ inner_check6(const uint8_t *pkt, size_t len, uint8_t carry,
 		return DROP_TUN_SHORT;
 	if (pkt[0] >> 4 != 6)
 		return DROP_TUN_VERSION;
-	/*
-	 * A jumbogram has payload length 0 and is longer than 40 bytes;
-	 * no TUN MTU allows one, so exact equality rejects it.
-	 */
+	/* Payload length 0 would be a jumbogram (RFC 2675): refused. */
 	plen = get16(pkt + offsetof(struct ip6_hdr, ip6_plen));
-	/* Payload length 0 would be a jumbogram: not over a tunnel. */
 	if (plen == 0 || IPV6_HDR_LEN + plen != len)
 		return DROP_TUN_HDR;
 	if ((carry & TUN_CARRY_V6) == 0)
 		return DROP_TUN_MODE;
 	*ipproto = IPPROTO_IPV6;
+	return DROP_NONE;
+}
+
+/* MPLS (RFC 4023): at least one label stack entry; its TTL is its own. */
+static enum drop_reason
+inner_check_mpls(size_t len, uint8_t carry, uint8_t *ipproto)
+{
+	if (len < MPLS_LSE_LEN)
+		return DROP_TUN_SHORT;
+	if ((carry & TUN_CARRY_MPLS) == 0)
+		return DROP_TUN_MODE;
+	*ipproto = IPPROTO_MPLS;
 	return DROP_NONE;
 }
 
@@ -94,6 +102,8 @@ inner_check(const uint8_t *pkt, size_t len, uint16_t pi_proto, uint8_t carry,
 		return inner_check4(pkt, len, carry, ipproto);
 	case ETH_P_IPV6:
 		return inner_check6(pkt, len, carry, ipproto);
+	case ETH_P_MPLS_UC:
+		return inner_check_mpls(len, carry, ipproto);
 	}
 	return DROP_TUN_PROTO;
 }

@@ -81,8 +81,9 @@ engine_init(struct engine *e)
 	memset(e, 0, sizeof(*e));
 	e->tun_fd = -1;
 	for (a = 0; a < 2; a++)
-		for (p = 0; p < 2; p++)
+		for (p = 0; p < RAW_PROTOS; p++)
 			e->raw[a][p] = -1;
+	e->icmp_rl.tokens = ICMP_BURST;
 	/* Allocated before the sandbox, touched lazily by the kernel. */
 	if ((e->slots = calloc(ENGINE_BATCH, sizeof(*e->slots))) == NULL)
 		fatal("packet buffers");
@@ -92,7 +93,7 @@ engine_init(struct engine *e)
 static void
 engine_loop(struct engine *e)
 {
-	struct pollfd	 pfd[4];
+	struct pollfd	 pfd[2 + RAW_PROTOS];
 	int		 n, i, a = 0, p;
 
 	for (;;) {
@@ -104,7 +105,7 @@ engine_loop(struct engine *e)
 			pfd[n++].events = POLLIN;
 			/* Only the current outer family's sockets. */
 			a = af_index(e->peer.remote.af);
-			for (p = 0; p < 2; p++) {
+			for (p = 0; p < RAW_PROTOS; p++) {
 				pfd[n].fd = e->raw[a][p];
 				pfd[n++].events = POLLIN;
 			}
@@ -120,9 +121,14 @@ engine_loop(struct engine *e)
 			continue;
 		if (pfd[1].revents & POLLIN)
 			fwd_tun_to_net(e);
-		for (i = 2; i < n; i++)
+		for (i = 2; i < n; i++) {
+			/* ICMP errors about our packets (IP_RECVERR). */
+			if (pfd[i].revents & POLLERR)
+				icmp_recv_errors(e, pfd[i].fd,
+				    a ? AF_INET6 : AF_INET);
 			if (pfd[i].revents & POLLIN)
 				fwd_net_to_tun(e, a, i - 2);
+		}
 	}
 }
 

@@ -33,6 +33,10 @@
 #ifndef IPPROTO_MPLS
 #define IPPROTO_MPLS	137
 #endif
+#ifndef ETH_P_MPLS_UC
+#define ETH_P_MPLS_UC	0x8847
+#endif
+#define MPLS_LSE_LEN	4	/* one label stack entry */
 
 /*
  * Why a packet was dropped.  Every drop is counted under one reason;
@@ -46,7 +50,11 @@ enum drop_reason {
 	DROP_TUN_VERSION,	/* IP version nibble disagrees with pi */
 	DROP_TUN_HDR,		/* bad IHL, total/payload length */
 	DROP_TUN_MODE,		/* family the tunnel mode does not carry */
-	DROP_TUN_TOOBIG,	/* does not fit the outer path MTU */
+	DROP_TUN_TOOBIG,	/* too big, DF/PTB: ICMP sent back */
+	DROP_TUN_TTL,		/* TTL / hop limit would expire */
+	DROP_TUN_ENCAPLIMIT,	/* inner encapsulation limit 0 */
+	DROP_TUN_FRAG,		/* could not be fragmented */
+	DROP_TUN_NOPEER,	/* no outer addresses (paused) */
 	/* outer packets read from the raw sockets */
 	DROP_NET_SHORT,		/* truncated outer or inner header */
 	DROP_NET_OUTER_HDR,	/* bad outer IPv4 header */
@@ -57,6 +65,9 @@ enum drop_reason {
 	DROP_NET_INNER_HDR,	/* bad inner IHL/total/payload length */
 	DROP_NET_MODE,		/* family the tunnel mode does not carry */
 	DROP_NET_NOPEER,	/* no local/remote known yet */
+	DROP_NET_MARTIAN,	/* inner source must not be tunnelled */
+	DROP_NET_TTL,		/* inner TTL / hop limit 0 */
+	DROP_NET_ECN,		/* RFC 6040: outer CE, inner Not-ECT */
 	DROP_MAX
 };
 
@@ -69,13 +80,15 @@ struct encap_params {
 	uint8_t		 ttl;		/* outer TTL / hop limit */
 	uint8_t		 df;		/* IPv4 outer: set DF */
 	uint16_t	 ip_id;		/* IPv4 outer: identification */
+	uint8_t		 tos;		/* TOS / traffic class, ECN included */
+	uint32_t	 flowlabel;	/* IPv6 outer, 20 bits */
 };
 
 /*
  * Check an inner packet read from the TUN device (packet info already
  * stripped; pi_proto is its ETH_P_* protocol in host order).  carry is
  * TUN_CARRY_*.  On success return DROP_NONE and set *ipproto to the
- * outer protocol number (IPPROTO_IPIP or IPPROTO_IPV6).
+ * outer protocol number (IPPROTO_IPIP, IPPROTO_IPV6 or IPPROTO_MPLS).
  */
 enum drop_reason inner_check(const uint8_t *pkt, size_t len,
 		    uint16_t pi_proto, uint8_t carry, uint8_t *ipproto);
@@ -103,7 +116,7 @@ struct decap_state {
 struct decap_result {
 	size_t		 off;		/* inner packet offset in the buffer */
 	size_t		 len;		/* inner packet length (trimmed) */
-	uint16_t	 pi_proto;	/* ETH_P_IP or ETH_P_IPV6, host order */
+	uint16_t	 pi_proto;	/* ETH_P_IP, _IPV6, _MPLS_UC; host order */
 };
 
 /*
@@ -128,5 +141,121 @@ enum drop_reason decap_ipv6(const struct decap_state *,
 uint32_t	 cksum_partial(uint32_t sum, const void *, size_t);
 uint16_t	 cksum_fold(uint32_t sum);
 uint16_t	 ip_cksum(const void *, size_t);
+
+/* ---- Tunnel semantics: RFC 2003, 2473, 4213, 6040 (issue 3) ---- */
+
+#define IPV6_FRAG_HDR_LEN	8
+#define IPV6_ENCAPLIM_LEN	8	/* destination options header */
+#define IPV6_MIN_MTU		1280
+#define ECN_MASK		0x03
+#define ECN_NOT_ECT		0x00
+#define ECN_ECT1		0x01
+#define ECN_ECT0		0x02
+#define ECN_CE			0x03
+
+/*
+ * One outer fragment, sent as two iovecs: its own header (hdr, hlen
+ * bytes: the outer header with fragment fields set, plus the IPv6
+ * Fragment header) and a slice of the original outer payload
+ * (payload + off, len bytes).
+ */
+struct frag {
+	uint8_t		 hdr[IPV6_HDR_LEN + IPV6_FRAG_HDR_LEN];
+	size_t		 hlen;
+	size_t		 off;
+	size_t		 len;
+};
+
+/*
+ * Split an outer IPv4 datagram into fragments of at most mtu bytes:
+ * hdr is its 20-byte header (total length, ID, protocol, addresses
+ * already set; DF must be clear), payload_len the bytes after it.
+ * Every fragment but the last carries a multiple of 8 payload bytes,
+ * MF, the right offset and a fresh header checksum.  Returns the number
+ * of fragments written to out (at most max), or 0 if it cannot be done
+ * (mtu < 28, too many fragments, length over 65535).
+ */
+int	 frag_outer_v4(const uint8_t *hdr, size_t payload_len, size_t mtu,
+	    struct frag *out, int max);
+
+/*
+ * The same for IPv6 (RFC 8200 section 4.5): hdr is the 40-byte outer
+ * IPv6 header, payload_len the bytes after it (destination options,
+ * if any, and the inner packet: all of it is the fragmentable part).
+ * Each fragment gets a Fragment header with identification id whose
+ * next header is the original header's; the IPv6 header's next header
+ * becomes 44 and its payload length is fixed per fragment.
+ */
+int	 frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
+	    uint32_t id, struct frag *out, int max);
+
+/*
+ * ICMP errors the engine writes into the TUN device for an inner
+ * packet it cannot forward.  src is the address the error comes from.
+ * icmp4_error: IPv4 header + ICMP (type, code, info: the next-hop MTU
+ * for type 3 code 4, the pointer for type 12 in the top byte) + as much
+ * of orig as keeps the whole error within 576 bytes.  icmp6_error:
+ * IPv6 header + ICMPv6 (type, code, 32-bit info: MTU for Packet Too
+ * Big, pointer for Parameter Problem) + as much of orig as keeps the
+ * whole error within 1280 bytes, checksum over the pseudo-header.
+ * Both return the error's length (0 if outsz is too small or orig is
+ * not something an error may be sent about: see icmp4_may_answer and
+ * icmp6_may_answer).
+ */
+size_t	 icmp4_error(uint8_t *out, size_t outsz, const uint8_t *orig,
+	    size_t origlen, uint8_t type, uint8_t code, uint32_t info,
+	    const struct tun_addr *src);
+size_t	 icmp6_error(uint8_t *out, size_t outsz, const uint8_t *orig,
+	    size_t origlen, uint8_t type, uint8_t code, uint32_t info,
+	    const struct tun_addr *src);
+
+/*
+ * RFC 1122 3.2.2 / RFC 4443 2.4 (e): never an error about an ICMP
+ * error, a non-first fragment, a packet to or from a broadcast,
+ * multicast, unspecified or loopback address (PTB to multicast is the
+ * one exception for IPv6).  1 if an error may be sent.
+ */
+int	 icmp4_may_answer(const uint8_t *orig, size_t origlen);
+int	 icmp6_may_answer(const uint8_t *orig, size_t origlen, uint8_t type);
+
+/*
+ * RFC 6040 normal mode.  ecn_encap: the outer ECN field for an inner
+ * ECN field (copied).  ecn_decap: apply the decapsulation table to the
+ * inner packet in place (IPv4 checksum updated), given the outer ECN
+ * field; returns DROP_NET_ECN for outer CE on a Not-ECT inner.
+ */
+uint8_t	 ecn_encap(uint8_t inner_ecn);
+enum drop_reason ecn_decap(uint8_t *inner, size_t len, uint8_t outer_ecn);
+
+/* Traffic class / TOS byte and TTL / hop limit of an inner packet. */
+uint8_t	 inner_tos(const uint8_t *inner, size_t len);
+uint8_t	 inner_ttl(const uint8_t *inner, size_t len);
+
+/*
+ * RFC 2473 4.1.1: find a Tunnel Encapsulation Limit option in an inner
+ * IPv6 packet (in a Destination Options header that directly follows
+ * the IPv6 header, or after Hop-by-Hop options).  Returns 1 and sets
+ * *limit and *offset (of the option's value byte from the start of the
+ * packet), 0 if there is none, -1 if the extension headers are
+ * malformed.
+ */
+int	 encaplimit_find(const uint8_t *inner, size_t len, uint8_t *limit,
+	    size_t *offset);
+
+/*
+ * Write the 8-byte Destination Options header carrying a Tunnel
+ * Encapsulation Limit option with value limit (then a PadN of one
+ * byte), with next header nexthdr.
+ */
+void	 encaplimit_write(uint8_t *p, uint8_t nexthdr, uint8_t limit);
+
+/*
+ * Inner source addresses that must never come out of a tunnel
+ * (RFC 4213 3.6, RFC 6169): IPv4 multicast, limited broadcast,
+ * loopback, 0.0.0.0; IPv6 multicast, loopback, unspecified,
+ * IPv4-compatible and IPv4-mapped.  1 if martian.
+ */
+int	 martian_src4(const uint8_t *inner);
+int	 martian_src6(const uint8_t *inner);
 
 #endif /* IPIPD_PKT_H */

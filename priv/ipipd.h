@@ -30,13 +30,33 @@
 #define IPIPD_CHROOT		"/var/lib/ipipd/empty"
 #define IPIPD_DEFAULT_TTL	64
 
+#define IPIPD_DEFAULT_ENCAPLIMIT 4	/* as Linux ip6tnl */
+
+/* Tunnel modes, with the names of ip-link(8). */
+enum tun_mode {
+	MODE_ANY = 0,		/* IPv4, IPv6 and MPLS inside */
+	MODE_IPIP,		/* IPv4 in IPv4 */
+	MODE_SIT,		/* IPv6 in IPv4 */
+	MODE_IP6IP6,		/* IPv6 in IPv6 */
+	MODE_IPIP6,		/* IPv4 in IPv6 */
+	MODE_MPLSIP		/* MPLS in IPv4 or IPv6 */
+};
+
 /* What the command line asked for; nothing here has touched the system. */
 struct ipipd_conf {
 	char		 dev[IFNAMSIZ];
 	char		 remote[RESOLVE_NAME_MAX];	/* name or literal */
 	struct tun_addr	 local;		/* AF_UNSPEC: from the routing table */
 	uint32_t	 mtu;		/* 0: outer MTU minus outer header */
-	uint8_t		 af;		/* -4/-6 pin, else AF_UNSPEC */
+	uint8_t		 af;		/* -4/-6/mode pin, else AF_UNSPEC */
+	enum tun_mode	 mode;
+	uint8_t		 ttl;		/* 0: inherit */
+	uint8_t		 tos;		/* IPv4 outer */
+	uint8_t		 tclass;	/* IPv6 outer */
+	uint32_t	 flowlabel;	/* IPv6 outer, 20 bits */
+	int		 encaplimit;	/* IPv6 outer; -1: none */
+	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
+	unsigned int	 seen;		/* keywords given (W_* of parse.c) */
 	int		 foreground;
 	int		 noaction;
 	int		 verbose;
@@ -58,7 +78,7 @@ struct priv_res {
 	int		 tun_fd;
 	int		 tun_created;	/* we made it: it goes when we exit */
 	unsigned int	 ifindex;
-	int		 raw[2][2];	/* [af: 0 v4, 1 v6][proto: 0 ipip, 1 v6] */
+	int		 raw[2][3];	/* [v4, v6][ipip, ipv6, mpls] */
 	struct mnl_socket *nl;
 };
 
@@ -89,6 +109,12 @@ struct ipipd {
 /* parse.c */
 int	 parse_args(int, char **, struct ipipd_conf *);
 void	 usage(void) __attribute__((noreturn));
+void	 conf_defaults(struct ipipd_conf *);
+int	 conf_keyword(struct ipipd_conf *, const char *, const char *, int *,
+	    char *, size_t);
+int	 conf_finish(struct ipipd_conf *, char *, size_t);
+uint8_t	 conf_carry(const struct ipipd_conf *);
+uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
 
 /* priv_tun.c */
 int	 priv_open_tun(const char *, int *, unsigned int *);

@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "pkt.h"
+
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -76,14 +78,18 @@ signals_setup(void)
 static void
 open_privileged(struct ipipd *env)
 {
-	struct priv_res	*r = &env->res;
+	static const int	 afs[2] = { AF_INET, AF_INET6 };
+	static const int	 protos[3] = { IPPROTO_IPIP, IPPROTO_IPV6,
+				    IPPROTO_MPLS };
+	struct priv_res		*r = &env->res;
+	int			 a, p;
 
 	r->tun_fd = priv_open_tun(env->conf.dev, &r->tun_created,
 	    &r->ifindex);
-	r->raw[0][0] = priv_open_raw(AF_INET, IPPROTO_IPIP);
-	r->raw[0][1] = priv_open_raw(AF_INET, IPPROTO_IPV6);
-	r->raw[1][0] = priv_open_raw(AF_INET6, IPPROTO_IPIP);
-	r->raw[1][1] = priv_open_raw(AF_INET6, IPPROTO_IPV6);
+	/* Both families: a re-resolved remote may change the family. */
+	for (a = 0; a < 2; a++)
+		for (p = 0; p < 3; p++)
+			r->raw[a][p] = priv_open_raw(afs[a], protos[p]);
 	r->nl = priv_open_netlink();
 }
 

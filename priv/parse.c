@@ -16,12 +16,15 @@
 
 /*
  * The command line: [-46dnv] [-u user] dev DEVICE [local ADDRESS]
- * remote ADDRESS|NAME [mtu MTU], the words userland-ipip takes.
- * Parsing only fills struct ipipd_conf; nothing touches the system, so a
- * bad word leaves nothing half-made.
+ * remote ADDRESS|NAME [mtu MTU] and the tunnel keywords of ip-link(8)
+ * (ttl, tos, tclass, flowlabel, encaplimit, mode, [no]pmtudisc).
+ * Parsing only fills struct ipipd_conf; nothing touches the system, so
+ * a bad word leaves nothing half-made.  The keyword functions write
+ * their error into a buffer so a configuration file can reuse them.
  */
 
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -32,27 +35,36 @@
 
 #include "ipipd.h"
 
-void
-usage(void)
-{
-	fprintf(stderr, "usage: %s [-46dnv] [-u user] dev device "
-	    "[local address] remote address|name [mtu mtu]\n",
-	    getprogname());
-	exit(1);
-}
+#define W_DEV		0x0001
+#define W_LOCAL		0x0002
+#define W_REMOTE	0x0004
+#define W_MTU		0x0008
+#define W_TTL		0x0010
+#define W_TOS		0x0020
+#define W_TCLASS	0x0040
+#define W_FLOWLABEL	0x0080
+#define W_ENCAPLIMIT	0x0100
+#define W_MODE		0x0200
+#define W_PMTUDISC	0x0400
 
-/* One line naming the bad word, then the usage line: exit 1. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-badarg(const char *fmt, ...)
+typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
+
+struct keyword {
+	const char	*name;
+	unsigned int	 bit;
+	int		 takes_value;
+	kw_fn		 set;
+};
+
+static int __attribute__((format(printf, 3, 4)))
+kw_err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list	 ap;
 
-	fprintf(stderr, "%s: ", getprogname());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(err, len, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	usage();
+	return -1;
 }
 
 /* Interface names the kernel accepts: 1..15 bytes, no '/', ':', space. */
@@ -85,100 +97,383 @@ valid_hostname(const char *s)
 	return 1;
 }
 
-static void
-set_word(const char *kw, const char *val, struct ipipd_conf *conf,
-    unsigned int *seen, unsigned int bit)
+/* A number in [lo, hi], decimal or 0x hex as ip-link(8) takes it. */
+static int
+parse_num(const char *s, unsigned long lo, unsigned long hi,
+    unsigned long *out)
 {
-	const char	*errstr;
+	char	*end;
 
-	if (*seen & bit)
-		badarg("'%s' given twice", kw);
-	*seen |= bit;
-	if (strcmp(kw, "dev") == 0) {
-		if (!valid_ifname(val))
-			badarg("bad dev '%s': not a valid interface name", val);
-		strlcpy(conf->dev, val, sizeof(conf->dev));
-	} else if (strcmp(kw, "local") == 0) {
-		if (addr_parse(val, &conf->local) == -1)
-			badarg("bad local '%s': not an IPv4 or IPv6 address",
-			    val);
-	} else if (strcmp(kw, "remote") == 0) {
-		struct tun_addr	 a;
-
-		if (addr_parse(val, &a) == -1 && !valid_hostname(val))
-			badarg("bad remote '%s': not an address or host name",
-			    val);
-		strlcpy(conf->remote, val, sizeof(conf->remote));
-	} else if (strcmp(kw, "mtu") == 0) {
-		conf->mtu = strtonum(val, 68, 65535, &errstr);
-		if (errstr != NULL)
-			badarg("bad mtu '%s': %s (68 to 65535)", val, errstr);
-	}
-}
-
-#define W_DEV		0x01
-#define W_LOCAL		0x02
-#define W_REMOTE	0x04
-#define W_MTU		0x08
-
-static unsigned int
-keyword_bit(const char *kw)
-{
-	if (strcmp(kw, "dev") == 0)
-		return W_DEV;
-	if (strcmp(kw, "local") == 0)
-		return W_LOCAL;
-	if (strcmp(kw, "remote") == 0)
-		return W_REMOTE;
-	if (strcmp(kw, "mtu") == 0)
-		return W_MTU;
+	if (*s == '\0' || *s == '-' || *s == '+' || isspace((unsigned char)*s))
+		return -1;
+	*out = strtoul(s, &end, 0);
+	if (*end != '\0' || *out < lo || *out > hi)
+		return -1;
 	return 0;
 }
 
-/* Options that contradict each other, named in the error. */
-static void
-check_families(const struct ipipd_conf *conf)
+static int
+kw_dev(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	if (!valid_ifname(v))
+		return kw_err(err, len, "bad dev '%s': not a valid interface "
+		    "name", v);
+	strlcpy(c->dev, v, sizeof(c->dev));
+	return 0;
+}
+
+static int
+kw_local(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	if (addr_parse(v, &c->local) == -1)
+		return kw_err(err, len, "bad local '%s': not an IPv4 or IPv6 "
+		    "address", v);
+	return 0;
+}
+
+static int
+kw_remote(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	struct tun_addr	 a;
+
+	if (addr_parse(v, &a) == -1 && !valid_hostname(v))
+		return kw_err(err, len, "bad remote '%s': not an address or "
+		    "host name", v);
+	strlcpy(c->remote, v, sizeof(c->remote));
+	return 0;
+}
+
+static int
+kw_mtu(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	unsigned long	 n;
+
+	if (parse_num(v, 68, 65535, &n) == -1)
+		return kw_err(err, len, "bad mtu '%s': not a number from 68 "
+		    "to 65535", v);
+	c->mtu = (uint32_t)n;
+	return 0;
+}
+
+static int
+kw_ttl(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	unsigned long	 n;
+
+	if (strcmp(v, "inherit") == 0) {
+		c->ttl = 0;
+		return 0;
+	}
+	if (parse_num(v, 1, 255, &n) == -1)
+		return kw_err(err, len, "bad ttl '%s': not 1 to 255 or "
+		    "inherit", v);
+	c->ttl = (uint8_t)n;
+	return 0;
+}
+
+/* tos and tclass: a byte or inherit; ECN bits come from RFC 6040. */
+static int
+kw_dscp(const char *kw, const char *v, uint8_t *val, uint8_t *flags,
+    uint8_t inherit_flag, char *err, size_t len)
+{
+	unsigned long	 n;
+
+	if (strcmp(v, "inherit") == 0) {
+		*flags |= inherit_flag;
+		return 0;
+	}
+	if (parse_num(v, 0, 255, &n) == -1)
+		return kw_err(err, len, "bad %s '%s': not 0 to 255 or inherit",
+		    kw, v);
+	if (n & 0x03)
+		return kw_err(err, len, "bad %s '%s': the two ECN bits are set "
+		    "from the inner packet (RFC 6040)", kw, v);
+	*flags &= ~inherit_flag;
+	*val = (uint8_t)n;
+	return 0;
+}
+
+static int
+kw_tos(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	return kw_dscp("tos", v, &c->tos, &c->flags, CONF_TOS_INHERIT, err,
+	    len);
+}
+
+static int
+kw_tclass(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	return kw_dscp("tclass", v, &c->tclass, &c->flags, CONF_TCLASS_INHERIT,
+	    err, len);
+}
+
+static int
+kw_flowlabel(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	unsigned long	 n;
+
+	if (strcmp(v, "inherit") == 0) {
+		c->flags |= CONF_FLOW_INHERIT;
+		return 0;
+	}
+	if (parse_num(v, 0, 0xfffff, &n) == -1)
+		return kw_err(err, len, "bad flowlabel '%s': not 0 to 0xfffff "
+		    "or inherit", v);
+	c->flags &= ~CONF_FLOW_INHERIT;
+	c->flowlabel = (uint32_t)n;
+	return 0;
+}
+
+static int
+kw_encaplimit(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	unsigned long	 n;
+
+	if (strcmp(v, "none") == 0) {
+		c->encaplimit = ENCAPLIMIT_NONE;
+		return 0;
+	}
+	if (parse_num(v, 0, 255, &n) == -1)
+		return kw_err(err, len, "bad encaplimit '%s': not 0 to 255 or "
+		    "none", v);
+	c->encaplimit = (int)n;
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	enum tun_mode	 mode;
+	uint8_t		 af;	/* outer family the mode implies */
+} modes[] = {
+	{ "any",	MODE_ANY,	AF_UNSPEC },
+	{ "ipip",	MODE_IPIP,	AF_INET },
+	{ "sit",	MODE_SIT,	AF_INET },
+	{ "ip6ip6",	MODE_IP6IP6,	AF_INET6 },
+	{ "ipip6",	MODE_IPIP6,	AF_INET6 },
+	{ "mplsip",	MODE_MPLSIP,	AF_UNSPEC },
+};
+
+static int
+kw_mode(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(v, modes[i].name) == 0) {
+			c->mode = modes[i].mode;
+			return 0;
+		}
+	}
+	return kw_err(err, len, "bad mode '%s': not any, ipip, sit, ip6ip6, "
+	    "ipip6 or mplsip", v);
+}
+
+static int
+kw_pmtudisc(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	(void)v;
+	(void)err;
+	(void)len;
+	c->flags |= CONF_PMTUDISC;
+	return 0;
+}
+
+static int
+kw_nopmtudisc(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	(void)v;
+	(void)err;
+	(void)len;
+	c->flags &= ~CONF_PMTUDISC;
+	return 0;
+}
+
+static const struct keyword keywords[] = {
+	{ "dev",	W_DEV,		1, kw_dev },
+	{ "local",	W_LOCAL,	1, kw_local },
+	{ "remote",	W_REMOTE,	1, kw_remote },
+	{ "mtu",	W_MTU,		1, kw_mtu },
+	{ "ttl",	W_TTL,		1, kw_ttl },
+	{ "hoplimit",	W_TTL,		1, kw_ttl },
+	{ "tos",	W_TOS,		1, kw_tos },
+	{ "dsfield",	W_TOS,		1, kw_tos },
+	{ "tclass",	W_TCLASS,	1, kw_tclass },
+	{ "flowlabel",	W_FLOWLABEL,	1, kw_flowlabel },
+	{ "encaplimit",	W_ENCAPLIMIT,	1, kw_encaplimit },
+	{ "mode",	W_MODE,		1, kw_mode },
+	{ "pmtudisc",	W_PMTUDISC,	0, kw_pmtudisc },
+	{ "nopmtudisc",	W_PMTUDISC,	0, kw_nopmtudisc },
+};
+
+void
+conf_defaults(struct ipipd_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->af = AF_UNSPEC;
+	c->mode = MODE_ANY;
+	c->ttl = IPIPD_DEFAULT_TTL;
+	c->encaplimit = IPIPD_DEFAULT_ENCAPLIMIT;
+	c->flags = CONF_PMTUDISC;
+	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
+	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
+}
+
+/*
+ * Apply one keyword.  *used is set to the number of words consumed
+ * from value (0 or 1).  -1 with the reason in err.
+ */
+int
+conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
+    int *used, char *err, size_t len)
+{
+	size_t	 i;
+
+	*used = 0;
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
+		if (strcmp(kw, keywords[i].name) != 0)
+			continue;
+		if (c->seen & keywords[i].bit)
+			return kw_err(err, len, "'%s' given twice", kw);
+		c->seen |= keywords[i].bit;
+		if (keywords[i].takes_value) {
+			if (value == NULL)
+				return kw_err(err, len, "'%s' needs a value",
+				    kw);
+			*used = 1;
+		}
+		return keywords[i].set(c, value, err, len);
+	}
+	return kw_err(err, len, "unknown word '%s'", kw);
+}
+
+/* The outer family a mode implies, or AF_UNSPEC. */
+static uint8_t
+mode_af(enum tun_mode m)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == m)
+			return modes[i].af;
+	return AF_UNSPEC;
+}
+
+static const char *
+af_name(uint8_t af)
+{
+	return af == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* Pin the outer family from -4/-6, mode, local and a literal remote. */
+static int
+finish_family(struct ipipd_conf *c, char *err, size_t len)
 {
 	struct tun_addr	 r;
-	int		 raf = AF_UNSPEC;
+	uint8_t		 maf = mode_af(c->mode);
+	char		 buf[ADDR_STRLEN];
 
-	if (addr_parse(conf->remote, &r) == 0)
-		raf = r.af;
-	if (conf->af != AF_UNSPEC && raf != AF_UNSPEC && raf != conf->af)
-		badarg("remote '%s' is not an IPv%d address", conf->remote,
-		    conf->af == AF_INET ? 4 : 6);
-	if (conf->af != AF_UNSPEC && conf->local.af != AF_UNSPEC &&
-	    conf->local.af != conf->af) {
-		char	 buf[ADDR_STRLEN];
-
-		badarg("local '%s' is not an IPv%d address",
-		    addr_fmt(&conf->local, buf, sizeof(buf)),
-		    conf->af == AF_INET ? 4 : 6);
+	if (c->af != AF_UNSPEC && maf != AF_UNSPEC && c->af != maf)
+		return kw_err(err, len, "mode %s carries over %s, not %s",
+		    modes[c->mode].name, af_name(maf), af_name(c->af));
+	if (c->af == AF_UNSPEC)
+		c->af = maf;
+	if (addr_parse(c->remote, &r) == 0) {
+		if (c->af != AF_UNSPEC && r.af != c->af)
+			return kw_err(err, len, "remote '%s' is not an %s "
+			    "address", c->remote, af_name(c->af));
+		c->af = r.af;
 	}
-	if (raf != AF_UNSPEC && conf->local.af != AF_UNSPEC &&
-	    raf != conf->local.af)
-		badarg("local and remote '%s' differ in address family",
-		    conf->remote);
+	if (addr_is_set(&c->local)) {
+		if (c->af != AF_UNSPEC && c->local.af != c->af)
+			return kw_err(err, len, "local '%s' is not an %s "
+			    "address", addr_fmt(&c->local, buf, sizeof(buf)),
+			    af_name(c->af));
+		c->af = c->local.af;
+	}
+	return 0;
+}
+
+/* Checks across keywords, once every word is in. */
+int
+conf_finish(struct ipipd_conf *c, char *err, size_t len)
+{
+	if (!(c->seen & W_DEV))
+		return kw_err(err, len, "missing 'dev DEVICE'");
+	if (!(c->seen & W_REMOTE))
+		return kw_err(err, len, "missing 'remote ADDRESS'");
+	if (finish_family(c, err, len) == -1)
+		return -1;
+	if (c->af == AF_INET && (c->seen & (W_TCLASS | W_FLOWLABEL |
+	    W_ENCAPLIMIT)))
+		return kw_err(err, len, "tclass, flowlabel and encaplimit are "
+		    "for an IPv6 outer header, but the tunnel runs over IPv4");
+	if (c->af == AF_INET6 && (c->seen & W_TOS))
+		return kw_err(err, len, "tos is for an IPv4 outer header, but "
+		    "the tunnel runs over IPv6 (use tclass)");
+	return 0;
+}
+
+uint8_t
+conf_carry(const struct ipipd_conf *c)
+{
+	switch (c->mode) {
+	case MODE_IPIP:
+	case MODE_IPIP6:
+		return TUN_CARRY_V4;
+	case MODE_SIT:
+	case MODE_IP6IP6:
+		return TUN_CARRY_V6;
+	case MODE_MPLSIP:
+		return TUN_CARRY_MPLS;
+	default:
+		return TUN_CARRY_ALL;
+	}
+}
+
+/* Bytes of outer header per packet over af, as the engine writes it. */
+uint32_t
+conf_outer_hdrlen(const struct ipipd_conf *c, int af)
+{
+	if (af == AF_INET)
+		return 20;
+	return c->encaplimit == ENCAPLIMIT_NONE ? 40 : 48;
+}
+
+void
+usage(void)
+{
+	fprintf(stderr, "usage: %s [-46dnv] [-u user] dev device "
+	    "[local address] remote address|name\n"
+	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
+	    "[ttl n|inherit]\n"
+	    "\t[tos n|inherit] [tclass n|inherit] [flowlabel n|inherit]\n"
+	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc]\n", getprogname());
+	exit(1);
+}
+
+/* One line naming the bad word, then the usage: exit 1. */
+static void __attribute__((noreturn))
+badarg(const char *msg)
+{
+	fprintf(stderr, "%s: %s\n", getprogname(), msg);
+	usage();
 }
 
 int
 parse_args(int argc, char **argv, struct ipipd_conf *conf)
 {
-	unsigned int	 seen = 0, bit;
-	int		 ch;
+	char	 err[256];
+	int	 ch, used;
 
-	memset(conf, 0, sizeof(*conf));
-	conf->af = AF_UNSPEC;
-	strlcpy(conf->user, IPIPD_USER, sizeof(conf->user));
-	strlcpy(conf->chroot, IPIPD_CHROOT, sizeof(conf->chroot));
-
+	conf_defaults(conf);
 	while ((ch = getopt(argc, argv, "46dnu:v")) != -1) {
 		switch (ch) {
 		case '4':
-			conf->af = AF_INET;
-			break;
 		case '6':
-			conf->af = AF_INET6;
+			if (conf->af != AF_UNSPEC &&
+			    conf->af != (ch == '4' ? AF_INET : AF_INET6))
+				badarg("-4 and -6 exclude each other");
+			conf->af = ch == '4' ? AF_INET : AF_INET6;
 			break;
 		case 'd':
 			conf->foreground = 1;
@@ -188,8 +483,11 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		case 'u':
 			if (strlen(optarg) == 0 ||
-			    strlen(optarg) >= sizeof(conf->user))
-				badarg("bad user '%s'", optarg);
+			    strlen(optarg) >= sizeof(conf->user)) {
+				snprintf(err, sizeof(err), "bad user '%s'",
+				    optarg);
+				badarg(err);
+			}
 			strlcpy(conf->user, optarg, sizeof(conf->user));
 			break;
 		case 'v':
@@ -201,18 +499,11 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 	}
 	argc -= optind;
 	argv += optind;
-
-	for (; argc > 0; argc -= 2, argv += 2) {
-		if ((bit = keyword_bit(argv[0])) == 0)
-			badarg("unknown word '%s'", argv[0]);
-		if (argc < 2)
-			badarg("'%s' needs a value", argv[0]);
-		set_word(argv[0], argv[1], conf, &seen, bit);
-	}
-	if (!(seen & W_DEV))
-		badarg("missing 'dev DEVICE'");
-	if (!(seen & W_REMOTE))
-		badarg("missing 'remote ADDRESS'");
-	check_families(conf);
+	for (; argc > 0; argc -= 1 + used, argv += 1 + used)
+		if (conf_keyword(conf, argv[0], argc > 1 ? argv[1] : NULL,
+		    &used, err, sizeof(err)) == -1)
+			badarg(err);
+	if (conf_finish(conf, err, sizeof(err)) == -1)
+		badarg(err);
 	return 0;
 }

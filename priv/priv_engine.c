@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "ipipd.h"
+#include "pkt.h"
 #include "log.h"
 
 static void
@@ -49,7 +50,8 @@ static void
 engine_send_fds(struct ipipd *env)
 {
 	static const int	 afs[2] = { AF_INET, AF_INET6 };
-	static const int	 protos[2] = { IPPROTO_IPIP, IPPROTO_IPV6 };
+	static const int	 protos[3] = { IPPROTO_IPIP, IPPROTO_IPV6,
+				    IPPROTO_MPLS };
 	struct msg_fd_tun	 t;
 	struct msg_fd_raw	 r;
 	int			 a, p;
@@ -59,7 +61,7 @@ engine_send_fds(struct ipipd *env)
 	strlcpy(t.ifname, env->conf.dev, sizeof(t.ifname));
 	engine_send(env, IMSG_FD_TUN, dup_fd(env->res.tun_fd), &t, sizeof(t));
 	for (a = 0; a < 2; a++) {
-		for (p = 0; p < 2; p++) {
+		for (p = 0; p < 3; p++) {
 			memset(&r, 0, sizeof(r));
 			r.af = afs[a];
 			r.proto = protos[p];
@@ -78,8 +80,13 @@ engine_push_start(struct ipipd *env)
 	engine_send_fds(env);
 	memset(&c, 0, sizeof(c));
 	c.tun_mtu = env->tun_mtu;
-	c.ttl = IPIPD_DEFAULT_TTL;
-	c.carry = TUN_CARRY_V4 | TUN_CARRY_V6;
+	c.ttl = env->conf.ttl;
+	c.tos = env->conf.tos;
+	c.tclass = env->conf.tclass;
+	c.flowlabel = env->conf.flowlabel;
+	c.encaplimit = (int16_t)env->conf.encaplimit;
+	c.flags = env->conf.flags;
+	c.carry = conf_carry(&env->conf);
 	engine_send(env, IMSG_ENGINE_CONF, -1, &c, sizeof(c));
 	memset(&p, 0, sizeof(p));
 	p.local = env->local;

@@ -35,8 +35,8 @@ peer_request_resolve(struct ipipd *env)
 
 	memset(&req, 0, sizeof(req));
 	strlcpy(req.name, env->conf.remote, sizeof(req.name));
-	/* An explicit local address pins the family as -4/-6 do. */
-	req.af = env->conf.af != AF_UNSPEC ? env->conf.af : env->conf.local.af;
+	/* -4/-6, mode or an explicit local address pin the family. */
+	req.af = env->conf.af;
 	if (imsg_compose(&env->resolver.ibuf, IMSG_RESOLVE, 0, 0, -1, &req,
 	    sizeof(req)) == -1)
 		fatal("imsg_compose");
@@ -71,7 +71,7 @@ pick_remote(struct ipipd *env, const struct msg_resolve_answer *ans,
 	uint32_t		 i;
 	int			 f;
 
-	want = env->conf.af != AF_UNSPEC ? env->conf.af : env->conf.local.af;
+	want = env->conf.af;
 	for (f = 0; f < 2; f++) {
 		if (want != AF_UNSPEC && want != order[f])
 			continue;
@@ -95,7 +95,7 @@ pick_remote(struct ipipd *env, const struct msg_resolve_answer *ans,
 static uint32_t
 default_tun_mtu(const struct ipipd *env)
 {
-	uint32_t	 hdr = env->remote.af == AF_INET ? 20 : 40;
+	uint32_t	 hdr = conf_outer_hdrlen(&env->conf, env->remote.af);
 
 	if (env->outer_mtu < hdr + 68)
 		fatalx("outer MTU %u is too small for a tunnel",

@@ -53,14 +53,21 @@ priv_open_raw(int af, int proto)
 	if (fd == -1)
 		fatal("raw IPv%d socket for protocol %d",
 		    af == AF_INET ? 4 : 6, proto);
-	/* The engine writes the whole outer header itself. */
-	if (af == AF_INET)
+	/*
+	 * The engine writes the whole outer header itself, and learns of
+	 * ICMP errors about its packets from the error queue (PMTU).
+	 */
+	if (af == AF_INET) {
 		raw_setopt(fd, IPPROTO_IP, IP_HDRINCL, 1, "IP_HDRINCL");
-	else {
+		raw_setopt(fd, IPPROTO_IP, IP_RECVERR, 1, "IP_RECVERR");
+	} else {
 		raw_setopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, 1, "IPV6_HDRINCL");
-		/* A raw IPv6 socket strips the header: learn the dst. */
+		raw_setopt(fd, IPPROTO_IPV6, IPV6_RECVERR, 1, "IPV6_RECVERR");
+		/* A raw IPv6 socket strips the header: dst and ECN. */
 		raw_setopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1,
 		    "IPV6_RECVPKTINFO");
+		raw_setopt(fd, IPPROTO_IPV6, IPV6_RECVTCLASS, 1,
+		    "IPV6_RECVTCLASS");
 	}
 	/* Room for bursts; SO_RCVBUFFORCE ignores rmem_max (NET_ADMIN). */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz,

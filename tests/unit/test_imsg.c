@@ -105,6 +105,19 @@ set_nonblock(int fd)
 	assert_int_equal(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
 }
 
+/*
+ * A pipe whose read end does not block: a leaked write end then fails
+ * the "read returns 0 (EOF)" checks with EAGAIN instead of hanging.
+ */
+static int
+nb_pipe(int p[2])
+{
+	if (pipe(p) == -1)
+		return (-1);
+	set_nonblock(p[0]);
+	return (0);
+}
+
 static int
 fd_is_open(int fd)
 {
@@ -251,7 +264,7 @@ test_fd_passing(void **state)
 	char		 buf[16];
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	assert_int_equal(imsg_compose(&c->tx, 1, 2, 3, p[1], &v, sizeof(v)),
 	    1);
 	/* Queued, not sent: still ours (the imsg layer's) and open. */
@@ -297,7 +310,7 @@ test_fd_unclaimed_free(void **state)
 	char		 ch;
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	assert_int_equal(imsg_compose(&c->tx, 1, 0, 1, p[1], NULL, 0), 1);
 	assert_int_equal(imsg_flush(&c->tx), 0);
 	assert_int_equal(imsg_read(&c->rx), (ssize_t)IMSG_HEADER_SIZE);
@@ -505,7 +518,7 @@ test_compose_too_large(void **state)
 
 	assert_non_null(big = malloc(MAX_IMSGSIZE + 1));
 	fill_pattern(big, MAX_IMSGSIZE + 1, 77);
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 
 	errno = 0;
 	assert_int_equal(imsg_compose(&c->tx, 1, 0, 1, p[1], big,
@@ -622,7 +635,7 @@ test_peer_closed(void **state)
 	close(c->sv[1]);
 	c->sv[1] = -1;
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	close(p[0]);
 	assert_int_equal(imsg_compose(&c->tx, 1, 0, 1, p[1], "x", 1), 1);
 	errno = 0;
@@ -646,7 +659,7 @@ test_msgbuf_clear_fds(void **state)
 	char		 ch;
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	for (i = 0; i < 5; i++)
 		assert_int_equal(imsg_compose(&c->tx, 1, 0, 1,
 		    dup(p[1]), NULL, 0), 1);
@@ -672,7 +685,7 @@ test_imsg_clear_unclaimed(void **state)
 	char		 ch;
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	for (i = 0; i < 4; i++)
 		assert_int_equal(imsg_compose(&c->tx, 10 + i, 0, 1,
 		    dup(p[1]), NULL, 0), 1);
@@ -721,7 +734,7 @@ test_ctrunc(void **state)
 	char		 ch;
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	for (i = 0; i < 8; i++)
 		fds[i] = p[1];
 	put_hdr(frame, 1, sizeof(frame), IMSGF_HASFD, 0, 1);
@@ -891,7 +904,7 @@ test_fd_mix_nonblocking(void **state)
 	for (i = 0; i < MIX_COUNT; i++) {
 		fd = -1;
 		if (i % MIX_EVERY == 0) {
-			assert_int_equal(pipe(pipes[i / MIX_EVERY]), 0);
+			assert_int_equal(nb_pipe(pipes[i / MIX_EVERY]), 0);
 			fd = pipes[i / MIX_EVERY][1];
 		}
 		fill_pattern(payload, FILL_SIZE, i);
@@ -942,6 +955,62 @@ test_fd_mix_nonblocking(void **state)
 	free(payload);
 }
 
+/*
+ * Plain and fd-carrying messages queued together on a socket with room
+ * for all of them: an fd message must still go in a sendmsg of its own,
+ * with its fd, and never be gathered behind a plain one.
+ */
+static void
+test_fd_mix_blocking(void **state)
+{
+	struct ctx	*c = *state;
+	struct imsg	 imsg;
+	int		 p[2][2], before, fd, i;
+	uint32_t	 v;
+	char		 ch;
+
+	before = fd_count();
+	assert_int_equal(nb_pipe(p[0]), 0);
+	assert_int_equal(nb_pipe(p[1]), 0);
+	assert_int_equal(imsg_compose(&c->tx, 0, 0, 1, -1, "a", 1), 1);
+	assert_int_equal(imsg_compose(&c->tx, 1, 0, 1, p[0][1], "bb", 2), 1);
+	assert_int_equal(imsg_compose(&c->tx, 2, 0, 1, -1, "ccc", 3), 1);
+	assert_int_equal(imsg_compose(&c->tx, 3, 0, 1, p[1][1], NULL, 0), 1);
+	assert_int_equal(imsg_compose(&c->tx, 4, 0, 1, -1, NULL, 0), 1);
+	assert_int_equal(imsg_flush(&c->tx), 0);
+
+	set_nonblock(c->sv[1]);
+	while (imsg_read(&c->rx) > 0)
+		;
+	assert_int_equal(errno, EAGAIN);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(imsg_get(&c->rx, &imsg),
+		    (ssize_t)(IMSG_HEADER_SIZE + (i < 3 ? i + 1 : 0)));
+		assert_int_equal(imsg.hdr.type, (uint32_t)i);
+		if (i == 1 || i == 3) {
+			assert_int_equal(imsg.hdr.flags, IMSGF_HASFD);
+			assert_int_not_equal(fd = imsg_get_fd(&imsg), -1);
+			v = (uint32_t)i;
+			raw_write(fd, &v, sizeof(v));
+			close(fd);
+		} else {
+			assert_int_equal(imsg.hdr.flags, 0);
+			assert_int_equal(imsg.fd, -1);
+		}
+		imsg_free(&imsg);
+	}
+	assert_int_equal(imsg_get(&c->rx, &imsg), 0);
+	assert_true(TAILQ_EMPTY(&c->rx.fds));
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(read(p[i][0], &v, sizeof(v)),
+		    (ssize_t)sizeof(v));
+		assert_int_equal(v, (uint32_t)(i * 2 + 1));
+		assert_int_equal(read(p[i][0], &ch, 1), 0);
+		close(p[i][0]);
+	}
+	assert_int_equal(fd_count(), before);
+}
+
 /* An fd whose message was never taken out with imsg_get: imsg_clear. */
 static void
 test_imsg_clear_queued_fd(void **state)
@@ -951,7 +1020,7 @@ test_imsg_clear_queued_fd(void **state)
 	int		 p[2], before;
 
 	before = fd_count();
-	assert_int_equal(pipe(p), 0);
+	assert_int_equal(nb_pipe(p), 0);
 	close(p[0]);
 	assert_int_equal(imsg_compose(&c->tx, 1, 0, 1, p[1], NULL, 0), 1);
 	assert_int_equal(imsg_flush(&c->tx), 0);
@@ -994,6 +1063,7 @@ main(void)
 		T(test_ctrunc),
 		T(test_read_buffer_full),
 		T(test_nonblocking_fill),
+		T(test_fd_mix_blocking),
 		T(test_fd_mix_nonblocking),
 		T(test_imsg_clear_queued_fd),
 #undef T

@@ -109,8 +109,8 @@ test_good_v6(void **state)
 	(void)state;
 	check_ok(v6(41), 41, ETH_P_IPV6, TUN_CARRY_V6, IPPROTO_IPV6);
 	check_ok(v6(1280), 1280, ETH_P_IPV6, CARRY_BOTH, 41);
-	/* A bare header (payload length 0, exactly 40 bytes) is exact. */
-	check_ok(v6(40), 40, ETH_P_IPV6, TUN_CARRY_V6, IPPROTO_IPV6);
+	/* Payload length 0 means a jumbogram: refused even at 40 bytes. */
+	check_drop(v6(40), 40, ETH_P_IPV6, TUN_CARRY_V6, DROP_TUN_HDR);
 	/* Traffic class and flow label bits do not disturb the version. */
 	v6(100)[0] = 0x6f;
 	buf[1] = 0xff;
@@ -205,11 +205,11 @@ test_mode(void **state)
 	(void)state;
 	check_drop(v4(20), 20, ETH_P_IP, TUN_CARRY_V6, DROP_TUN_MODE);
 	check_drop(v4(20), 20, ETH_P_IP, 0, DROP_TUN_MODE);
-	check_drop(v6(40), 40, ETH_P_IPV6, TUN_CARRY_V4, DROP_TUN_MODE);
-	check_drop(v6(40), 40, ETH_P_IPV6, 0, DROP_TUN_MODE);
+	check_drop(v6(48), 48, ETH_P_IPV6, TUN_CARRY_V4, DROP_TUN_MODE);
+	check_drop(v6(48), 48, ETH_P_IPV6, 0, DROP_TUN_MODE);
 	/* Unknown carry bits do not stand in for the right one. */
 	check_drop(v4(20), 20, ETH_P_IP, 0xfe, DROP_TUN_MODE);
-	check_drop(v6(40), 40, ETH_P_IPV6, 0xfd, DROP_TUN_MODE);
+	check_drop(v6(48), 48, ETH_P_IPV6, 0xfd, DROP_TUN_MODE);
 }
 
 int

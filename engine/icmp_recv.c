@@ -1,0 +1,183 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * ICMP errors about the outer packets we sent, as the kernel queues
+ * them on the raw sockets (IP_RECVERR / IPV6_RECVERR, set by the
+ * parent).  "Fragmentation needed" and "packet too big" lower the path
+ * MTU; other errors are relayed to the inner packet's sender when the
+ * quote holds its header (RFC 2003 4, RFC 2473 8), else kept as soft
+ * state (counted).  Never logged per packet, never fatal.
+ */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/ip_icmp.h>
+#include <netinet/icmp6.h>
+#include <linux/errqueue.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+
+#define ERRQ_QUOTE_MAX	1280	/* an ICMPv6 error quotes at most this */
+#define ERRQ_DRAIN_MAX	32	/* errors handled per call */
+
+/* Where the inner packet starts in a quoted outer packet, or -1. */
+static ssize_t
+quoted_inner(const uint8_t *q, size_t len, int af, uint8_t *proto)
+{
+	size_t	 off;
+
+	if (af == AF_INET) {
+		if (len < IPV4_HDR_LEN || q[0] >> 4 != 4)
+			return -1;
+		off = (size_t)(q[0] & 0x0f) << 2;
+		*proto = q[9];
+	} else {
+		if (len < IPV6_HDR_LEN || q[0] >> 4 != 6)
+			return -1;
+		off = IPV6_HDR_LEN;
+		*proto = q[6];
+		if (*proto == IPPROTO_DSTOPTS) {	/* our encaplimit */
+			if (len < off + 8)
+				return -1;
+			*proto = q[off];
+			off += ((size_t)q[off + 1] + 1) * 8;
+		}
+	}
+	return off <= len ? (ssize_t)off : -1;
+}
+
+/* Tell the inner sender its destination cannot be reached. */
+static void
+relay_unreachable(struct engine *e, const uint8_t *q, size_t len, int af)
+{
+	const uint8_t	*in;
+	size_t		 ilen;
+	ssize_t		 off;
+	uint8_t		 proto;
+
+	if ((off = quoted_inner(q, len, af, &proto)) == -1)
+		goto soft;
+	in = q + off;
+	ilen = len - (size_t)off;
+	/* The sender needs its own header and 8 bytes to match it. */
+	if (proto == IPPROTO_IPIP && ilen >= IPV4_HDR_LEN + 8 &&
+	    in[0] >> 4 == 4) {
+		icmp_reply_v4(e, in, ilen, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+		e->stats.icmp_relayed++;
+		return;
+	}
+	/* ICMPv4 about a 6in4 packet becomes ICMPv6, as sit does. */
+	if (proto == IPPROTO_IPV6 && ilen >= IPV6_HDR_LEN + 8 &&
+	    in[0] >> 4 == 6) {
+		icmp_reply_v6(e, in, ilen, ICMP6_DST_UNREACH,
+		    ICMP6_DST_UNREACH_ADDR, 0);
+		e->stats.icmp_relayed++;
+		return;
+	}
+soft:
+	e->stats.icmp_soft++;
+}
+
+static void
+handle_error(struct engine *e, const struct sock_extended_err *ee,
+    const uint8_t *q, size_t len, int af)
+{
+	int	 toobig;
+
+	e->stats.icmp_rx++;
+	switch (ee->ee_origin) {
+	case SO_EE_ORIGIN_LOCAL:
+		toobig = ee->ee_errno == EMSGSIZE;
+		break;
+	case SO_EE_ORIGIN_ICMP:
+		toobig = ee->ee_type == ICMP_UNREACH &&
+		    ee->ee_code == ICMP_UNREACH_NEEDFRAG;
+		break;
+	case SO_EE_ORIGIN_ICMP6:
+		toobig = ee->ee_type == ICMP6_PACKET_TOO_BIG;
+		break;
+	default:
+		e->stats.icmp_soft++;
+		return;
+	}
+	if (toobig) {
+		if (ee->ee_info != 0 && pmtu_lower(&e->pmtu, ee->ee_info, af))
+			e->stats.icmp_rx_pmtu++;
+		return;
+	}
+	if (ee->ee_origin == SO_EE_ORIGIN_LOCAL) {
+		e->stats.icmp_soft++;
+		return;
+	}
+	relay_unreachable(e, q, len, af);
+}
+
+static const struct sock_extended_err *
+find_ee(struct msghdr *m, struct sock_extended_err *buf)
+{
+	struct cmsghdr	*c;
+
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (!((c->cmsg_level == IPPROTO_IP &&
+		    c->cmsg_type == IP_RECVERR) ||
+		    (c->cmsg_level == IPPROTO_IPV6 &&
+		    c->cmsg_type == IPV6_RECVERR)))
+			continue;
+		if (c->cmsg_len < CMSG_LEN(sizeof(*buf)))
+			return NULL;
+		memcpy(buf, CMSG_DATA(c), sizeof(*buf));
+		return buf;
+	}
+	return NULL;
+}
+
+void
+icmp_recv_errors(struct engine *e, int fd, int af)
+{
+	static uint8_t			 quote[ERRQ_QUOTE_MAX];
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct sock_extended_err)
+				    + sizeof(struct sockaddr_in6)) + 64];
+	}				 cbuf;
+	struct sock_extended_err	 eebuf;
+	const struct sock_extended_err	*ee;
+	struct iovec			 iov;
+	struct msghdr			 m;
+	ssize_t				 n;
+	int				 i;
+
+	for (i = 0; i < ERRQ_DRAIN_MAX; i++) {
+		memset(&m, 0, sizeof(m));
+		iov.iov_base = quote;
+		iov.iov_len = sizeof(quote);
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = cbuf.buf;
+		m.msg_controllen = sizeof(cbuf.buf);
+		n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n == -1)
+			break;	/* EAGAIN: drained */
+		if ((ee = find_ee(&m, &eebuf)) == NULL)
+			continue;
+		handle_error(e, ee, quote, (size_t)n, af);
+	}
+}
