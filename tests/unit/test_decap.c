@@ -436,7 +436,7 @@ test_proto(void **state)
 {
 	struct decap_state	 st4 = state4(CARRY_BOTH);
 	struct decap_state	 st6 = state6(CARRY_BOTH);
-	static const uint8_t	 bad[] = { 0, 6, 17, 47, 58, 137, 255 };
+	static const uint8_t	 bad[] = { 0, 6, 17, 47, 58, 136, 255 };
 	size_t			 i;
 
 	(void)state;
@@ -448,6 +448,27 @@ test_proto(void **state)
 	}
 	/* The protocol is checked before the inner packet. */
 	drop6(&st6, 17, 0, DROP_NET_PROTO);
+	/* MPLS (137) is a protocol of its own: refused unless carried. */
+	pkt4(IPPROTO_MPLS, 84);
+	drop4(&st4, 104, DROP_NET_MODE);
+}
+
+/* RFC 4023: protocol 137 carries a label stack, written as MPLS. */
+static void
+test_mpls(void **state)
+{
+	struct decap_state	 st4 = state4(TUN_CARRY_MPLS);
+	struct decap_result	 res;
+
+	(void)state;
+	pkt4(IPPROTO_MPLS, 84);
+	assert_reason(decap_ipv4(&st4, buf, 104, &res), DROP_NONE);
+	assert_int_equal(res.off, 20);
+	assert_int_equal(res.len, 84);
+	assert_int_equal(res.pi_proto, ETH_P_MPLS_UC);
+	/* Shorter than one label stack entry. */
+	pkt4(IPPROTO_MPLS, 3);
+	drop4(&st4, 23, DROP_NET_SHORT);
 }
 
 static void
@@ -759,6 +780,7 @@ main(void)
 		cmocka_unit_test(test_outer_fragment),
 		cmocka_unit_test(test_src_dst),
 		cmocka_unit_test(test_proto),
+		cmocka_unit_test(test_mpls),
 		cmocka_unit_test(test_inner_version),
 		cmocka_unit_test(test_inner_short),
 		cmocka_unit_test(test_inner_hdr4),

@@ -138,7 +138,11 @@ test_proto(void **state)
 	(void)state;
 	check_drop(v4(20), 20, ETH_P_ARP, CARRY_BOTH, DROP_TUN_PROTO);
 	check_drop(v4(20), 20, 0, CARRY_BOTH, DROP_TUN_PROTO);
-	check_drop(v6(40), 40, ETH_P_MPLS_UC, CARRY_BOTH, DROP_TUN_PROTO);
+	check_drop(v6(40), 40, ETH_P_8021Q, CARRY_BOTH, DROP_TUN_PROTO);
+	/* MPLS is known, but only carried in mode any or mplsip. */
+	check_drop(v6(40), 40, ETH_P_MPLS_UC, CARRY_BOTH, DROP_TUN_MODE);
+	check_ok(v6(40), 40, ETH_P_MPLS_UC, TUN_CARRY_MPLS, IPPROTO_MPLS);
+	check_drop(v6(40), 3, ETH_P_MPLS_UC, TUN_CARRY_MPLS, DROP_TUN_SHORT);
 	/* pi_proto is host order: network-order values are wrong. */
 	check_drop(v4(20), 20, 0x0008, CARRY_BOTH, DROP_TUN_PROTO);
 	check_drop(v6(40), 40, 0xdd86, CARRY_BOTH, DROP_TUN_PROTO);
