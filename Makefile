@@ -65,6 +65,16 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# The libexec path is compiled in: rebuild when PREFIX/LIBEXECDIR change.
+$(BUILD)/libexecdir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIBEXECDIR)' | cmp -s - $@ || echo '$(LIBEXECDIR)' > $@
+
+$(BUILD)/obj/priv/priv_child.o: $(BUILD)/libexecdir.stamp
+
+.PHONY: FORCE
+FORCE:
+
 $(BUILD)/ipipd: $(PRIV_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -115,6 +125,6 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf build build-asan
+	rm -rf $(BUILD) build build-asan
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

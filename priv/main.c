@@ -135,6 +135,8 @@ main(int argc, char *argv[])
 {
 	static struct ipipd	 env;
 
+	/* Nothing inherited from whoever started us stays open. */
+	closefrom(STDERR_FILENO + 1);
 	parse_args(argc, argv, &env.conf);
 	if (env.conf.noaction) {
 		fprintf(stderr, "configuration OK\n");

@@ -466,6 +466,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 	int	 ch, used;
 
 	conf_defaults(conf);
+	opterr = 0;	/* our own message, with the program's short name */
 	while ((ch = getopt(argc, argv, "46dnu:v")) != -1) {
 		switch (ch) {
 		case '4':
@@ -494,7 +495,10 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			conf->verbose++;
 			break;
 		default:
-			usage();
+			snprintf(err, sizeof(err), optopt == 'u' ?
+			    "option -%c needs a value" : "unknown option -%c",
+			    optopt);
+			badarg(err);
 		}
 	}
 	argc -= optind;

@@ -38,6 +38,22 @@
 #include "log.h"
 
 /*
+ * A binary next to ipipd is used only if nobody but its owner (root or
+ * whoever owns ipipd itself) can change it: ipipd runs it as root.
+ */
+static int
+sibling_ok(const char *path)
+{
+	struct stat	 st, self;
+
+	if (stat(path, &st) == -1 || stat("/proc/self/exe", &self) == -1)
+		return 0;
+	return S_ISREG(st.st_mode) && (st.st_mode & S_IXUSR) &&
+	    !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
+	    (st.st_uid == 0 || st.st_uid == self.st_uid);
+}
+
+/*
  * A build tree runs the children next to ipipd; an installed ipipd runs
  * them from LIBEXECDIR.
  */
@@ -54,7 +70,7 @@ child_exec_path(const char *binary)
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", self,
-			    binary) < sizeof(path) && access(path, X_OK) == 0)
+			    binary) < sizeof(path) && sibling_ok(path))
 				return path;
 		}
 	}
