@@ -165,7 +165,8 @@ frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
 		memcpy(out[i].hdr, hdr, IPV6_HDR_LEN);
 		put16(out[i].hdr + offsetof(struct ip6_hdr, ip6_plen),
 		    (uint16_t)(IPV6_FRAG_HDR_LEN + len));
-		out[i].hdr[offsetof(struct ip6_hdr, ip6_nxt)] = IPPROTO_FRAGMENT;
+		out[i].hdr[offsetof(struct ip6_hdr, ip6_nxt)] =
+		    IPPROTO_FRAGMENT;
 
 		fh = out[i].hdr + IPV6_HDR_LEN;
 		fh[0] = hdr[offsetof(struct ip6_hdr, ip6_nxt)];

@@ -139,7 +139,7 @@ icmp4_may_answer(const uint8_t *orig, size_t origlen)
  * fragment: then the type cannot be known and the packet is treated as
  * not an error, as Linux does (is_ineligible() in net/ipv6/icmp.c).
  * Every header is at least 8 bytes, so the walk ends.  AH and ESP are
- * not walked: the engine never sees them in front of ICMPv6.
+ * not walked: whatever they carry counts as not an ICMPv6 error.
  */
 static size_t
 icmp6_upper(const uint8_t *orig, size_t origlen, uint8_t *nh)

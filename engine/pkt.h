@@ -173,7 +173,11 @@ struct frag {
  * Every fragment but the last carries a multiple of 8 payload bytes,
  * MF, the right offset and a fresh header checksum.  Returns the number
  * of fragments written to out (at most max), or 0 if it cannot be done
- * (mtu < 28, too many fragments, length over 65535).
+ * (mtu < 28, too many fragments, length over 65535, hdr not IPv4 with
+ * IHL 5, or DF set on a datagram that does not fit).  A datagram that
+ * fits comes back as one entry: hdr unchanged (DF kept, MF and offset
+ * 0, total length and checksum rewritten to the same values), so
+ * callers always send what this returns.
  */
 int	 frag_outer_v4(const uint8_t *hdr, size_t payload_len, size_t mtu,
 	    struct frag *out, int max);
@@ -184,23 +188,27 @@ int	 frag_outer_v4(const uint8_t *hdr, size_t payload_len, size_t mtu,
  * if any, and the inner packet: all of it is the fragmentable part).
  * Each fragment gets a Fragment header with identification id whose
  * next header is the original header's; the IPv6 header's next header
- * becomes 44 and its payload length is fixed per fragment.
+ * becomes 44 and its payload length is fixed per fragment.  0 if mtu
+ * < 56, payload_len > 65535 or too many fragments.  A packet that fits
+ * comes back as one entry with no Fragment header (hlen 40).
  */
 int	 frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
 	    uint32_t id, struct frag *out, int max);
 
 /*
  * ICMP errors the engine writes into the TUN device for an inner
- * packet it cannot forward.  src is the address the error comes from.
- * icmp4_error: IPv4 header + ICMP (type, code, info: the next-hop MTU
- * for type 3 code 4, the pointer for type 12 in the top byte) + as much
- * of orig as keeps the whole error within 576 bytes.  icmp6_error:
- * IPv6 header + ICMPv6 (type, code, 32-bit info: MTU for Packet Too
- * Big, pointer for Parameter Problem) + as much of orig as keeps the
- * whole error within 1280 bytes, checksum over the pseudo-header.
- * Both return the error's length (0 if outsz is too small or orig is
- * not something an error may be sent about: see icmp4_may_answer and
- * icmp6_may_answer).
+ * packet it cannot forward.  src is the address the error comes from;
+ * out and orig must not overlap.  icmp4_error: IPv4 header + ICMP
+ * (type, code, info: the next-hop MTU for type 3 code 4, the pointer
+ * value for type 12, written to the top byte) + as much of orig as
+ * keeps the whole error within 576 bytes, and at least orig's header
+ * and 8 more bytes (or all of a shorter orig).  icmp6_error: IPv6
+ * header + ICMPv6 (type, code, 32-bit info: MTU for Packet Too Big,
+ * pointer for Parameter Problem) + as much of orig as keeps the whole
+ * error within 1280 bytes (at least 48, or all of a shorter orig),
+ * checksum over the pseudo-header.  Both return the error's length
+ * (0 if outsz is too small or orig is not something an error may be
+ * sent about: see icmp4_may_answer and icmp6_may_answer).
  */
 size_t	 icmp4_error(uint8_t *out, size_t outsz, const uint8_t *orig,
 	    size_t origlen, uint8_t type, uint8_t code, uint32_t info,
@@ -222,7 +230,9 @@ int	 icmp6_may_answer(const uint8_t *orig, size_t origlen, uint8_t type);
  * RFC 6040 normal mode.  ecn_encap: the outer ECN field for an inner
  * ECN field (copied).  ecn_decap: apply the decapsulation table to the
  * inner packet in place (IPv4 checksum updated), given the outer ECN
- * field; returns DROP_NET_ECN for outer CE on a Not-ECT inner.
+ * field; returns DROP_NET_ECN for outer CE on a Not-ECT inner,
+ * DROP_NET_SHORT if len cannot hold the inner IP header, and leaves a
+ * non-IP inner (MPLS) alone.
  */
 uint8_t	 ecn_encap(uint8_t inner_ecn);
 enum drop_reason ecn_decap(uint8_t *inner, size_t len, uint8_t outer_ecn);

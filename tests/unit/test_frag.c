@@ -155,7 +155,8 @@ reasm_check(size_t total)
 
 	for (i = 0; i < total; i++)
 		if (!seen[i])
-			fail_msg("byte %zu never arrived (total %zu)", i, total);
+			fail_msg("byte %zu never arrived (total %zu)", i,
+			    total);
 	for (; i < sizeof(seen); i++)
 		if (seen[i])
 			fail_msg("byte %zu past the end %zu", i, total);
