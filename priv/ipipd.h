@@ -128,6 +128,8 @@ int	 nl_route_get(struct mnl_socket *, const struct tun_addr *,
 	    struct route_info *);
 int	 nl_link_mtu(struct mnl_socket *, unsigned int, uint32_t *);
 int	 nl_link_set(struct mnl_socket *, unsigned int, uint32_t, int);
+int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,
+	    struct route_info *);
 
 /* priv_child.c */
 void	 child_start(struct child *, char *const []);
@@ -144,6 +146,7 @@ void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
 /* priv_peer.c */
 void	 peer_request_resolve(struct ipipd *);
 void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+int	 resolve_answer_valid(const struct msg_resolve_answer *);
 
 /* priv_engine.c */
 void	 engine_push_start(struct ipipd *);

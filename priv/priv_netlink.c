@@ -139,6 +139,24 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /*
+ * Parse a reply to RTM_GETROUTE for family af: 0 and *ri filled when a
+ * route was found, -1 otherwise.  Separate from the socket so the
+ * parser can be fed any bytes (tests, fuzzing).
+ */
+int
+nl_route_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+    int af, struct route_info *ri)
+{
+	struct route_parse	 rp = { af, ri, 0 };
+
+	memset(ri, 0, sizeof(*ri));
+	if (mnl_cb_run(buf, len, seq, portid, route_cb, &rp) == MNL_CB_ERROR ||
+	    !rp.found)
+		return -1;
+	return 0;
+}
+
+/*
  * Ask the kernel how it would send to dst (RTM_GETROUTE): source
  * address, outgoing interface, and the MTU (the route's own MTU metric
  * if it has one, else the interface's).  -1 with errno on no route.

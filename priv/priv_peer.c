@@ -43,17 +43,20 @@ peer_request_resolve(struct ipipd *env)
 }
 
 /* The answer comes from a less privileged process: check every field. */
-static void
-answer_check(const struct msg_resolve_answer *ans)
+int
+resolve_answer_valid(const struct msg_resolve_answer *ans)
 {
 	uint32_t	 i;
 
 	if (ans->naddrs > RESOLVE_ADDRS_MAX ||
 	    memchr(ans->errstr, '\0', sizeof(ans->errstr)) == NULL)
-		fatalx("resolver sent a malformed answer");
+		return 0;
+	if (ans->error == 0 && ans->naddrs == 0)
+		return 0;
 	for (i = 0; i < ans->naddrs; i++)
 		if (!addr_is_set(&ans->addrs[i]))
-			fatalx("resolver sent a malformed address");
+			return 0;
+	return 1;
 }
 
 /*
@@ -108,7 +111,8 @@ peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
 	struct route_info	 ri;
 
-	answer_check(ans);
+	if (!resolve_answer_valid(ans))
+		fatalx("resolver sent a malformed answer");
 	if (ans->error != 0)
 		fatalx("cannot resolve remote %s: %s", env->conf.remote,
 		    ans->errstr);
