@@ -131,4 +131,7 @@ uninstall:
 clean:
 	rm -rf $(BUILD) build build-asan
 
+# libFuzzer targets: make fuzz, make fuzz-run (clang).
+-include tests/fuzz/fuzz.mk
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -61,6 +61,7 @@ struct ipipd_conf {
 	int		 noaction;
 	int		 verbose;
 	char		 user[64];
+	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
 };
 
@@ -115,6 +116,9 @@ int	 conf_keyword(struct ipipd_conf *, const char *, const char *, int *,
 int	 conf_finish(struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
+
+/* conf_file.c */
+int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
 
 /* priv_tun.c */
 int	 priv_open_tun(const char *, int *, unsigned int *);

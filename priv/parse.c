@@ -442,12 +442,14 @@ conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-46dnv] [-u user] dev device "
+	fprintf(stderr, "usage: %s [-46dnv] [-u user] -f file\n"
+	    "       %s [-46dnv] [-u user] dev device "
 	    "[local address] remote address|name\n"
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
 	    "[ttl n|inherit]\n"
 	    "\t[tos n|inherit] [tclass n|inherit] [flowlabel n|inherit]\n"
-	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc]\n", getprogname());
+	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc]\n", getprogname(),
+	    getprogname());
 	exit(1);
 }
 
@@ -467,7 +469,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 
 	conf_defaults(conf);
 	opterr = 0;	/* our own message, with the program's short name */
-	while ((ch = getopt(argc, argv, "46dnu:v")) != -1) {
+	while ((ch = getopt(argc, argv, "46df:nu:v")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -478,6 +480,14 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		case 'd':
 			conf->foreground = 1;
+			break;
+		case 'f':
+			if (strlcpy(conf->file, optarg, sizeof(conf->file)) >=
+			    sizeof(conf->file)) {
+				snprintf(err, sizeof(err), "bad file '%s': name "
+				    "too long", optarg);
+				badarg(err);
+			}
 			break;
 		case 'n':
 			conf->noaction = 1;
@@ -495,7 +505,8 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			conf->verbose++;
 			break;
 		default:
-			snprintf(err, sizeof(err), optopt == 'u' ?
+			snprintf(err, sizeof(err), optopt == 'u' ||
+			    optopt == 'f' ?
 			    "option -%c needs a value" : "unknown option -%c",
 			    optopt);
 			badarg(err);
@@ -503,6 +514,19 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 	}
 	argc -= optind;
 	argv += optind;
+	if (conf->file[0] != '\0') {
+		if (argc > 0) {
+			snprintf(err, sizeof(err), "unexpected '%s': with -f "
+			    "the configuration file holds the keywords",
+			    argv[0]);
+			badarg(err);
+		}
+		if (conf_read_file(conf, conf->file, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s: %s\n", getprogname(), err);
+			exit(1);
+		}
+		return 0;
+	}
 	for (; argc > 0; argc -= 1 + used, argv += 1 + used)
 		if (conf_keyword(conf, argv[0], argc > 1 ? argv[1] : NULL,
 		    &used, err, sizeof(err)) == -1)

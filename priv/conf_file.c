@@ -1,0 +1,126 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The configuration file (-f): the command line's keywords, one
+ * statement per line ("mtu 1460", "nopmtudisc"), '#' to the end of a
+ * line is a comment.  Every error names the file, the line and the
+ * word; a file with any error is refused as a whole.
+ */
+
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipipd.h"
+
+#define CONF_LINE_MAX	1024
+#define CONF_WORDS_MAX	4
+
+/* Split line into at most max words in place; -1 if there are more. */
+static int
+split_words(char *line, char **words, int max)
+{
+	char	*p = line;
+	int	 n = 0;
+
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0' || *p == '#')
+			return n;
+		if (n == max)
+			return -1;
+		words[n++] = p;
+		while (*p != '\0' && !isspace((unsigned char)*p) && *p != '#')
+			p++;
+		if (*p == '#') {
+			*p = '\0';
+			return n;
+		}
+		if (*p != '\0')
+			*p++ = '\0';
+	}
+}
+
+/* One statement: a keyword and its value, nothing else on the line. */
+static int
+conf_line(struct ipipd_conf *c, char *line, char *err, size_t len)
+{
+	char	*w[CONF_WORDS_MAX];
+	int	 n, used;
+
+	if ((n = split_words(line, w, CONF_WORDS_MAX)) == 0)
+		return 0;
+	if (n == -1) {
+		snprintf(err, len, "too many words");
+		return -1;
+	}
+	if (conf_keyword(c, w[0], n > 1 ? w[1] : NULL, &used, err, len) == -1)
+		return -1;
+	if (n > 1 + used) {
+		snprintf(err, len, "unexpected '%s' after '%s'", w[1 + used],
+		    w[0]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read path into c (already holding the defaults and command-line
+ * flags).  0, or -1 with "path:line: reason" in err.
+ */
+int
+conf_read_file(struct ipipd_conf *c, const char *path, char *err, size_t len)
+{
+	char	 line[CONF_LINE_MAX + 2], why[256];
+	FILE	*f;
+	int	 lineno = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, len, "%s:%d: line too long", path,
+			    lineno);
+			fclose(f);
+			return -1;
+		}
+		if (conf_line(c, line, why, sizeof(why)) == -1) {
+			snprintf(err, len, "%s:%d: %s", path, lineno, why);
+			fclose(f);
+			return -1;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, len, "%s: %s", path, strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	if (conf_finish(c, why, sizeof(why)) == -1) {
+		snprintf(err, len, "%s: %s", path, why);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,198 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/* The keyword table and the configuration file reader. */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ipipd.h"
+
+static char	 err[512];
+
+/* Apply NULL-terminated keyword/value words as parse_args does. */
+static int
+apply(struct ipipd_conf *c, const char *const *w)
+{
+	int	 used;
+
+	conf_defaults(c);
+	for (; *w != NULL; w += 1 + used)
+		if (conf_keyword(c, w[0], w[1], &used, err, sizeof(err)) == -1)
+			return -1;
+	return conf_finish(c, err, sizeof(err));
+}
+
+static void
+test_defaults(void **state)
+{
+	struct ipipd_conf	 c;
+	const char		*w[] = { "dev", "tun0", "remote", "192.0.2.2",
+				    NULL };
+
+	(void)state;
+	assert_int_equal(apply(&c, w), 0);
+	assert_string_equal(c.dev, "tun0");
+	assert_int_equal(c.af, AF_INET);	/* from the literal */
+	assert_int_equal(c.ttl, 64);
+	assert_int_equal(c.encaplimit, 4);
+	assert_int_equal(c.flags, CONF_PMTUDISC);
+	assert_int_equal(c.mtu, 0);
+	assert_int_equal(conf_carry(&c), TUN_CARRY_ALL);
+	assert_int_equal(conf_outer_hdrlen(&c, AF_INET), 20);
+	assert_int_equal(conf_outer_hdrlen(&c, AF_INET6), 48);
+}
+
+static void
+test_options(void **state)
+{
+	struct ipipd_conf	 c;
+	const char		*w[] = { "dev", "t", "remote", "2001:db8::2",
+				    "ttl", "inherit", "tclass", "0x20",
+				    "flowlabel", "0x12345", "encaplimit", "none",
+				    "mode", "ip6ip6", "nopmtudisc", "mtu", "9000",
+				    NULL };
+
+	(void)state;
+	assert_int_equal(apply(&c, w), 0);
+	assert_int_equal(c.ttl, 0);
+	assert_int_equal(c.tclass, 0x20);
+	assert_int_equal(c.flowlabel, 0x12345);
+	assert_int_equal(c.encaplimit, ENCAPLIMIT_NONE);
+	assert_int_equal(c.flags & CONF_PMTUDISC, 0);
+	assert_int_equal(c.mtu, 9000);
+	assert_int_equal(conf_carry(&c), TUN_CARRY_V6);
+	assert_int_equal(conf_outer_hdrlen(&c, AF_INET6), 40);
+}
+
+/* Each bad line must fail, and the message must name the bad word. */
+static void
+test_errors(void **state)
+{
+	static const struct {
+		const char	*w[8];
+		const char	*names;
+	} bad[] = {
+		{ { "dev", "t", "remote", "r", "mtu", "67", NULL }, "67" },
+		{ { "dev", "t", "remote", "r", "mtu", "1e3", NULL }, "1e3" },
+		{ { "dev", "t", "remote", "r", "ttl", "0", NULL }, "ttl" },
+		{ { "dev", "t", "remote", "r", "tos", "3", NULL }, "ECN" },
+		{ { "dev", "t", "remote", "r", "bogus", "1", NULL }, "bogus" },
+		{ { "dev", "t", "remote", "r", "mode", "gre", NULL }, "gre" },
+		{ { "dev", "a/b", "remote", "r", NULL }, "a/b" },
+		{ { "dev", "t", "remote", "-x", NULL }, "-x" },
+		{ { "dev", "t", "dev", "u", "remote", "r", NULL }, "twice" },
+		{ { "dev", "t", NULL }, "remote" },
+		{ { "remote", "r", NULL }, "dev" },
+		{ { "dev", "t", "remote", "192.0.2.1", "local", "::1", NULL },
+		    "::1" },
+		{ { "dev", "t", "remote", "192.0.2.1", "tclass", "8", NULL },
+		    "IPv4" },
+		{ { "dev", "t", "remote", "2001:db8::1", "tos", "8", NULL },
+		    "tclass" },
+		{ { "dev", "t", "remote", "192.0.2.1", "mode", "ip6ip6",
+		    NULL }, "192.0.2.1" },
+		{ { "dev", "t", "remote", "r", "mtu", NULL }, "value" },
+	};
+	struct ipipd_conf	 c;
+	size_t			 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(apply(&c, bad[i].w), -1);
+		if (strstr(err, bad[i].names) == NULL)
+			fail_msg("case %zu: '%s' does not name '%s'", i, err,
+			    bad[i].names);
+	}
+}
+
+static char *
+write_file(const char *text)
+{
+	static char	 path[] = "/tmp/ipipd-conf-XXXXXX";
+	int		 fd;
+
+	strlcpy(path, "/tmp/ipipd-conf-XXXXXX", sizeof(path));
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void
+test_file(void **state)
+{
+	struct ipipd_conf	 c;
+	char			*p;
+
+	(void)state;
+	p = write_file("# a tunnel\n\ndev tun7   # comment\n"
+	    "  remote rabbit.example\nmtu 1400\nnopmtudisc\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), 0);
+	assert_string_equal(c.dev, "tun7");
+	assert_string_equal(c.remote, "rabbit.example");
+	assert_int_equal(c.mtu, 1400);
+	assert_int_equal(c.flags & CONF_PMTUDISC, 0);
+	unlink(p);
+
+	p = write_file("dev tun7\nremote r\nmtu 1400 1500\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: unexpected '1500'"));
+	unlink(p);
+
+	p = write_file("dev tun7\nremote r\nttl 300\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: bad ttl '300'"));
+	unlink(p);
+
+	p = write_file("dev tun7\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "missing 'remote"));
+	unlink(p);
+
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, "/nonexistent/x", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/x"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
