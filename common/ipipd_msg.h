@@ -22,9 +22,9 @@
  * in that peer (fatalx), never a crash.
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
- *                         IMSG_PEER, IMSG_START
+ *                         IMSG_PEER, IMSG_START, IMSG_STATUS
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG
- *   parent  ->  resolver  IMSG_RESOLVE
+ *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  */
 #ifndef IPIPD_MSG_H
@@ -50,6 +50,7 @@ enum imsg_type {
 	IMSG_RESOLVE,		/* struct msg_resolve */
 	IMSG_RESOLVE_ANSWER,	/* struct msg_resolve_answer */
 	IMSG_LOG,		/* struct msg_log */
+	IMSG_STATUS,		/* no payload: log one status line */
 	IMSG_MAX
 };
 

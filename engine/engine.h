@@ -99,6 +99,9 @@ struct engine {
 	struct engine_stats	 stats;
 };
 
+/* engine_status.c */
+void	 engine_log_status(struct engine *);
+
 /* engine_imsg.c */
 void	 engine_dispatch_imsg(struct engine *);
 int	 af_index(int);

@@ -170,6 +170,11 @@ engine_handle(struct engine *e, struct imsg *imsg)
 	case IMSG_START:
 		recv_start(e, imsg);
 		break;
+	case IMSG_STATUS:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("status message with a payload");
+		engine_log_status(e);
+		break;
 	default:
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);

@@ -110,6 +110,26 @@ priv_shutdown(struct ipipd *env, int code)
 	exit(code);
 }
 
+/* One line of our own, then one from each child. */
+static void
+priv_log_status(struct ipipd *env)
+{
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN];
+
+	log_info("status: tunnel %s dev %s local %s remote %s mtu %u "
+	    "outer-mtu %u", env->up ? "up" : "starting", env->conf.dev,
+	    addr_fmt(&env->local, l, sizeof(l)),
+	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
+	    env->outer_mtu);
+	if (env->engine_started &&
+	    imsg_compose(&env->engine.ibuf, IMSG_STATUS, 0, 0, -1, NULL,
+	    0) == -1)
+		fatal("imsg_compose");
+	if (imsg_compose(&env->resolver.ibuf, IMSG_STATUS, 0, 0, -1, NULL,
+	    0) == -1)
+		fatal("imsg_compose");
+}
+
 static void
 handle_signal(struct ipipd *env)
 {
@@ -129,7 +149,7 @@ handle_signal(struct ipipd *env)
 			log_info("SIGHUP: nothing to reload");
 			break;
 		case SIGUSR1:
-			log_info("tunnel %s", env->up ? "up" : "starting");
+			priv_log_status(env);
 			break;
 		case SIGCHLD:
 			for (i = 0; i < 2; i++) {

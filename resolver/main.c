@@ -37,6 +37,7 @@
 #include "sandbox.h"
 
 static struct imsgbuf	 ibuf;
+static unsigned long long lookups, lookups_failed;
 
 static void __attribute__((noreturn))
 resolver_usage(void)
@@ -78,6 +79,11 @@ resolver_handle(struct imsg *imsg)
 	struct msg_resolve		 req;
 	struct msg_resolve_answer	 ans;
 
+	if (imsg->hdr.type == IMSG_STATUS && imsg_get_len(imsg) == 0) {
+		log_info("status: %llu lookups, %llu failed", lookups,
+		    lookups_failed);
+		return;
+	}
 	if (imsg->hdr.type != IMSG_RESOLVE)
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);
@@ -90,6 +96,9 @@ resolver_handle(struct imsg *imsg)
 	    (req.af != AF_UNSPEC && req.af != AF_INET && req.af != AF_INET6))
 		fatalx("malformed resolve request");
 	resolve_name(&req, &ans);
+	lookups++;
+	if (ans.error != 0)
+		lookups_failed++;
 	log_debug("%s: %u address(es)%s%s", req.name, ans.naddrs,
 	    ans.error ? ", " : "", ans.error ? ans.errstr : "");
 	if (imsg_compose(&ibuf, IMSG_RESOLVE_ANSWER, 0, 0, -1, &ans,
