@@ -21,12 +21,20 @@
  * (a credential change clears it).
  */
 
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -46,24 +54,105 @@ sandbox_chroot(const char *dir)
 		fatal("chdir / in %s", dir);
 }
 
+/* 1 if the process holds no capability at all (capget, no /proc). */
+static int
+caps_empty(void)
+{
+	struct __user_cap_header_struct	 h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct	 d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) == -1)
+		return 0;
+	return (d[0].effective | d[0].permitted | d[0].inheritable |
+	    d[1].effective | d[1].permitted | d[1].inheritable) == 0;
+}
+
+/*
+ * Already the service user (started by an unprivileged parent): only
+ * shed whatever capabilities a user namespace gave, and the bounding
+ * set while that is still allowed.
+ */
+static void
+drop_caps_only(uid_t uid, gid_t gid)
+{
+	int	 cap;
+
+	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
+	    getegid() != gid)
+		fatalx("running as uid %ld, not the service user %ld",
+		    (long)getuid(), (long)uid);
+	if (getgroups(0, NULL) > 0)
+		fatalx("supplementary groups left");
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+		fatalx("cannot drop capabilities");
+}
+
 /* Become uid/gid with no supplementary groups and no capabilities. */
 void
 sandbox_drop_user(uid_t uid, gid_t gid)
 {
 	if (uid == 0)
 		fatalx("refusing to run as root");
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_change_id((int)uid, (int)gid,
-	    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
-		fatalx("cannot change to uid %ld gid %ld", (long)uid,
-		    (long)gid);
+	if (geteuid() == 0) {
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_change_id((int)uid, (int)gid,
+		    CAPNG_DROP_SUPP_GRP | CAPNG_CLEAR_BOUNDING) != 0)
+			fatalx("cannot change to uid %ld gid %ld", (long)uid,
+			    (long)gid);
+	} else
+		drop_caps_only(uid, gid);
 	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
 	    getegid() != gid)
 		fatalx("user change did not take");
 	if (setuid(0) != -1)
 		fatalx("could regain root");
-	if (capng_have_capabilities(CAPNG_SELECT_BOTH) != CAPNG_NONE)
+	if (!caps_empty())
 		fatalx("capabilities left after the user change");
+}
+
+static void
+write_proc(const char *path, const char *fmt, ...)
+{
+	char	 buf[64];
+	va_list	 ap;
+	int	 fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
+		fatal("open %s", path);
+	if (n < 0 || write(fd, buf, (size_t)n) != n)
+		fatal("write %s", path);
+	close(fd);
+}
+
+/*
+ * chroot without root: an engine restarted by the unprivileged parent
+ * (or started by one, under systemd) makes a user namespace of its own,
+ * mapping only its own uid and gid, where it may chroot inside a
+ * private mount namespace.  It gains nothing in the initial namespace,
+ * and sandbox_drop_user() then sheds the namespace's capabilities.
+ */
+void
+sandbox_chroot_userns(const char *dir)
+{
+	uid_t	 uid = geteuid();
+	gid_t	 gid = getegid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == -1)
+		fatal("unshare: an unprivileged engine needs user namespaces "
+		    "to chroot");
+	write_proc("/proc/self/setgroups", "deny");
+	write_proc("/proc/self/uid_map", "%ld %ld 1", (long)uid, (long)uid);
+	write_proc("/proc/self/gid_map", "%ld %ld 1", (long)gid, (long)gid);
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		fatal("make mounts private");
+	sandbox_chroot(dir);
 }
 
 /*

@@ -112,6 +112,11 @@ recv_conf(struct engine *e, struct imsg *imsg)
 	e->have_conf = 1;
 }
 
+/*
+ * The outer endpoints, at start and whenever the parent sees them
+ * change.  A local address of AF_UNSPEC pauses the tunnel (the address
+ * is gone from the host); packets are then dropped and counted.
+ */
 static void
 recv_peer(struct engine *e, struct imsg *imsg)
 {
@@ -119,13 +124,15 @@ recv_peer(struct engine *e, struct imsg *imsg)
 	char		 l[ADDR_STRLEN], r[ADDR_STRLEN];
 
 	get_payload(imsg, &p, sizeof(p), "peer");
-	if (!addr_is_set(&p.local) || !addr_is_set(&p.remote) ||
-	    p.local.af != p.remote.af || p.outer_mtu < 68 ||
-	    p.outer_mtu > PKT_MAXLEN)
+	if (!addr_valid(&p.local) || !addr_is_set(&p.remote) ||
+	    (addr_is_set(&p.local) && p.local.af != p.remote.af) ||
+	    p.outer_mtu < 68 || p.outer_mtu > PKT_MAXLEN)
 		fatalx("peer addresses or MTU out of range");
+	/* What was learned about the path holds only for the same path. */
+	if (!addr_eq(&p.remote, &e->peer.remote) || p.outer_mtu != e->pmtu.link)
+		pmtu_reset(&e->pmtu, p.outer_mtu);
 	e->peer.local = p.local;
 	e->peer.remote = p.remote;
-	pmtu_reset(&e->pmtu, p.outer_mtu);
 	log_debug("outer local %s remote %s mtu %u",
 	    addr_fmt(&p.local, l, sizeof(l)),
 	    addr_fmt(&p.remote, r, sizeof(r)), p.outer_mtu);
@@ -138,6 +145,8 @@ recv_start(struct engine *e, struct imsg *imsg)
 
 	if (imsg_get_len(imsg) != 0)
 		fatalx("start message with a payload");
+	if (e->started)
+		fatalx("second start message");
 	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
 	for (a = 0; a < 2; a++)

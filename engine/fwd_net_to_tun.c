@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <linux/if_ether.h>
 
 #include <errno.h>
 #include <string.h>
@@ -121,7 +122,9 @@ rx_decap(struct engine *e, int v6, int proto, struct msghdr *m,
 	}
 	if (r != DROP_NONE)
 		return r;
-	/* RFC 6040: the outer CE mark survives decapsulation. */
+	/* RFC 6040: the outer CE mark survives decapsulation (IP only). */
+	if (res->pi_proto == ETH_P_MPLS_UC)
+		return DROP_NONE;
 	return ecn_decap(pkt + res->off, res->len, tos & ECN_MASK);
 }
 

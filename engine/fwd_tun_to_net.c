@@ -58,7 +58,7 @@ tun_read_one(struct engine *e, struct pkt_slot *s, int *more)
 		e->stats.drops[why]++;
 		return 0;
 	}
-	if (!addr_is_set(&e->peer.remote)) {
+	if (!addr_is_set(&e->peer.local)) {	/* paused */
 		e->stats.drops[DROP_TUN_NOPEER]++;
 		return 0;
 	}

@@ -64,7 +64,10 @@ engine_sandbox(uid_t uid, gid_t gid, const char *dir, pid_t ppid)
 {
 	struct rlimit	 zero = { 0, 0 };
 
-	sandbox_chroot(dir);
+	if (geteuid() == 0)
+		sandbox_chroot(dir);
+	else
+		sandbox_chroot_userns(dir);	/* restarted by the parent */
 	sandbox_drop_user(uid, gid);
 	sandbox_lockdown(ppid);
 	/* The engine never writes a file. */

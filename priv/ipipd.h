@@ -29,6 +29,7 @@
 #define IPIPD_USER		"_ipipd"
 #define IPIPD_CHROOT		"/var/lib/ipipd/empty"
 #define IPIPD_DEFAULT_TTL	64
+#define IPIPD_RESOLVE_INTERVAL	60	/* seconds */
 
 #define IPIPD_DEFAULT_ENCAPLIMIT 4	/* as Linux ip6tnl */
 
@@ -55,6 +56,7 @@ struct ipipd_conf {
 	uint8_t		 tclass;	/* IPv6 outer */
 	uint32_t	 flowlabel;	/* IPv6 outer, 20 bits */
 	int		 encaplimit;	/* IPv6 outer; -1: none */
+	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
 	unsigned int	 seen;		/* keywords given (W_* of parse.c) */
 	int		 foreground;
@@ -65,13 +67,20 @@ struct ipipd_conf {
 	char		 chroot[256];
 };
 
+#define CHILD_ARGV_MAX	12
+
 /* One child process and our end of its socket pair. */
 struct child {
 	const char	*name;		/* "engine", "resolver" */
 	const char	*binary;	/* "ipipd-engine", ... */
+	char		*argv[CHILD_ARGV_MAX];
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
 	int		 alive;
+	uint64_t	 started_ms;	/* when it was (re)started */
+	uint64_t	 restart_ms;	/* when to restart it, 0: not due */
+	uint32_t	 backoff_ms;
+	int		 fast_failures;	/* deaths in a row soon after start */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -81,6 +90,7 @@ struct priv_res {
 	unsigned int	 ifindex;
 	int		 raw[2][3];	/* [v4, v6][ipip, ipv6, mpls] */
 	struct mnl_socket *nl;
+	struct mnl_socket *nl_events;	/* address/route/link changes */
 };
 
 /* Where the outer packets go, as the routing table answers. */
@@ -104,7 +114,15 @@ struct ipipd {
 	uint32_t		 tun_mtu;
 	int			 engine_started;
 	int			 up;		/* engine reported ready */
+	int			 paused;	/* no local address / route */
 	int			 sigfd;
+	char			**argv;		/* for SIGHUP without -f */
+	int			 argc;
+	uint64_t		 recheck_ms;	/* route check due, 0: none */
+	uint64_t		 resolve_ms;	/* next resolution due */
+	int			 resolving;	/* a request is out */
+	int			 resolve_failing; /* last answer failed */
+	uint32_t		 resolve_backoff_ms;
 };
 
 /* parse.c */
@@ -134,10 +152,23 @@ int	 nl_link_mtu(struct mnl_socket *, unsigned int, uint32_t *);
 int	 nl_link_set(struct mnl_socket *, unsigned int, uint32_t, int);
 int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,
 	    struct route_info *);
+int	 nl_addr_present(struct mnl_socket *, const struct tun_addr *);
 
 /* priv_child.c */
 void	 child_start(struct child *, char *const []);
 const char *child_exec_path(const char *);
+
+/* priv_supervise.c */
+void	 child_died(struct ipipd *, struct child *, int);
+void	 supervise_tick(struct ipipd *, uint64_t);
+uint64_t now_ms(void);
+
+/* priv_monitor.c */
+struct mnl_socket *monitor_open(void);
+void	 monitor_input(struct ipipd *);
+
+/* priv_reload.c */
+void	 priv_reload(struct ipipd *);
 
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);
@@ -150,10 +181,13 @@ void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
 /* priv_peer.c */
 void	 peer_request_resolve(struct ipipd *);
 void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 peer_recheck(struct ipipd *);
+void	 peer_tick(struct ipipd *, uint64_t);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
 
 /* priv_engine.c */
 void	 engine_push_start(struct ipipd *);
+void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
 
 /* priv_daemon.c */

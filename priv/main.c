@@ -91,43 +91,52 @@ open_privileged(struct ipipd *env)
 		for (p = 0; p < 3; p++)
 			r->raw[a][p] = priv_open_raw(afs[a], protos[p]);
 	r->nl = priv_open_netlink();
+	r->nl_events = monitor_open();
 }
 
 /* argv of a child: who to become, where to chroot, how to log. */
 static void
+child_argv(struct child *c, const char *binary, const char *uid,
+    const char *gid, const char *chroot_dir, int verbose)
+{
+	int	 i = 0, v;
+
+	c->argv[i++] = strdup(binary);
+	c->argv[i++] = strdup("-u");
+	c->argv[i++] = strdup(uid);
+	c->argv[i++] = strdup("-g");
+	c->argv[i++] = strdup(gid);
+	if (chroot_dir != NULL) {
+		c->argv[i++] = strdup("-c");
+		c->argv[i++] = strdup(chroot_dir);
+	}
+	for (v = 0; v < verbose && v < 2; v++)
+		c->argv[i++] = strdup("-v");
+	c->argv[i] = NULL;
+	while (--i >= 0)
+		if (c->argv[i] == NULL)
+			fatal("strdup");
+}
+
+static void
 start_children(struct ipipd *env)
 {
 	char	 uid[16], gid[16];
-	char	*argv[12];
-	int	 i = 0, v;
 
 	snprintf(uid, sizeof(uid), "%ld", (long)env->uid);
 	snprintf(gid, sizeof(gid), "%ld", (long)env->gid);
-
 	env->engine.name = "engine";
 	env->engine.binary = "ipipd-engine";
 	env->resolver.name = "resolver";
 	env->resolver.binary = "ipipd-resolver";
-
-	argv[i++] = "ipipd-engine";
-	argv[i++] = "-u";
-	argv[i++] = uid;
-	argv[i++] = "-g";
-	argv[i++] = gid;
-	argv[i++] = "-c";
-	argv[i++] = env->conf.chroot;
-	for (v = 0; v < env->conf.verbose && v < 2; v++)
-		argv[i++] = "-v";
-	argv[i] = NULL;
-	child_start(&env->engine, argv);
-
-	argv[0] = "ipipd-resolver";
-	argv[5] = NULL;		/* no chroot: getaddrinfo reads /etc */
-	i = 5;
-	for (v = 0; v < env->conf.verbose && v < 2; v++)
-		argv[i++] = "-v";
-	argv[i] = NULL;
-	child_start(&env->resolver, argv);
+	child_argv(&env->engine, "ipipd-engine", uid, gid, env->conf.chroot,
+	    env->conf.verbose);
+	/* No chroot for the resolver: getaddrinfo reads /etc. */
+	child_argv(&env->resolver, "ipipd-resolver", uid, gid, NULL,
+	    env->conf.verbose);
+	child_start(&env->engine, env->engine.argv);
+	child_start(&env->resolver, env->resolver.argv);
+	env->engine.started_ms = env->resolver.started_ms = now_ms();
 }
 
 int
@@ -138,6 +147,8 @@ main(int argc, char *argv[])
 	/* Nothing inherited from whoever started us stays open. */
 	closefrom(STDERR_FILENO + 1);
 	parse_args(argc, argv, &env.conf);
+	env.argc = argc;
+	env.argv = argv;
 	if (env.conf.noaction) {
 		fprintf(stderr, "configuration OK\n");
 		return 0;

@@ -46,6 +46,7 @@
 #define W_ENCAPLIMIT	0x0100
 #define W_MODE		0x0200
 #define W_PMTUDISC	0x0400
+#define W_RESOLVE	0x0800
 
 typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
 
@@ -288,6 +289,19 @@ kw_nopmtudisc(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	return 0;
 }
 
+static int
+kw_resolve_interval(struct ipipd_conf *c, const char *v, char *err,
+    size_t len)
+{
+	unsigned long	 n;
+
+	if (parse_num(v, 1, 86400, &n) == -1)
+		return kw_err(err, len, "bad resolve-interval '%s': not 1 to "
+		    "86400 seconds", v);
+	c->resolve_interval = (uint32_t)n;
+	return 0;
+}
+
 static const struct keyword keywords[] = {
 	{ "dev",	W_DEV,		1, kw_dev },
 	{ "local",	W_LOCAL,	1, kw_local },
@@ -303,6 +317,7 @@ static const struct keyword keywords[] = {
 	{ "mode",	W_MODE,		1, kw_mode },
 	{ "pmtudisc",	W_PMTUDISC,	0, kw_pmtudisc },
 	{ "nopmtudisc",	W_PMTUDISC,	0, kw_nopmtudisc },
+	{ "resolve-interval", W_RESOLVE, 1, kw_resolve_interval },
 };
 
 void
@@ -314,6 +329,7 @@ conf_defaults(struct ipipd_conf *c)
 	c->ttl = IPIPD_DEFAULT_TTL;
 	c->encaplimit = IPIPD_DEFAULT_ENCAPLIMIT;
 	c->flags = CONF_PMTUDISC;
+	c->resolve_interval = IPIPD_RESOLVE_INTERVAL;
 	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
 	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
 }
@@ -448,7 +464,8 @@ usage(void)
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
 	    "[ttl n|inherit]\n"
 	    "\t[tos n|inherit] [tclass n|inherit] [flowlabel n|inherit]\n"
-	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc]\n", getprogname(),
+	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc] "
+	    "[resolve-interval seconds]\n", getprogname(),
 	    getprogname());
 	exit(1);
 }

@@ -21,6 +21,7 @@
  * nothing else but stdio.
  */
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -87,6 +88,9 @@ child_exec(int fd, const char *path, char *const argv[])
 	sigset_t	 all;
 	int		 sig;
 
+	/* Nothing of the parent's privilege may cross the exec. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		_exit(127);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	for (sig = 1; sig < NSIG; sig++)
@@ -121,6 +125,8 @@ child_start(struct child *c, char *const argv[])
 	/* Never block on a child: it may be slow or hostile. */
 	if (fcntl(sp[0], F_SETFL, O_NONBLOCK) == -1)
 		fatal("fcntl");
+	if (c->pid != 0)
+		imsg_clear(&c->ibuf);	/* what was queued for the dead one */
 	imsg_init(&c->ibuf, sp[0]);
 	c->pid = pid;
 	c->alive = 1;

@@ -72,12 +72,10 @@ engine_send_fds(struct ipipd *env)
 }
 
 void
-engine_push_start(struct ipipd *env)
+engine_push_conf(struct ipipd *env)
 {
 	struct msg_engine_conf	 c;
-	struct msg_peer		 p;
 
-	engine_send_fds(env);
 	memset(&c, 0, sizeof(c));
 	c.tun_mtu = env->tun_mtu;
 	c.ttl = env->conf.ttl;
@@ -88,6 +86,15 @@ engine_push_start(struct ipipd *env)
 	c.flags = env->conf.flags;
 	c.carry = conf_carry(&env->conf);
 	engine_send(env, IMSG_ENGINE_CONF, -1, &c, sizeof(c));
+}
+
+void
+engine_push_start(struct ipipd *env)
+{
+	struct msg_peer		 p;
+
+	engine_send_fds(env);
+	engine_push_conf(env);
 	memset(&p, 0, sizeof(p));
 	p.local = env->local;
 	p.remote = env->remote;
@@ -102,8 +109,10 @@ engine_ready(struct ipipd *env)
 {
 	char	 l[ADDR_STRLEN], r[ADDR_STRLEN];
 
-	if (env->up)
+	if (env->up) {
+		log_info("engine restarted, forwarding again");
 		return;
+	}
 	env->up = 1;
 	log_info("tunnel up: dev %s local %s remote %s mtu %u%s",
 	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),

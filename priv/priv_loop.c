@@ -31,24 +31,11 @@
 #define LIBBSD_OPENBSD_VIS	/* strnvis(dst, src, size, flag) */
 #include <vis.h>
 
+#include <libmnl/libmnl.h>
+
 #include "ipipd.h"
 #include "log.h"
 
-enum { PFD_SIG, PFD_ENGINE, PFD_RESOLVER, PFD_MAX };
-
-/* Describe how a child ended, for the log line. */
-static void
-describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exited with status %d",
-		    WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)",
-		    WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "stopped (status 0x%x)", status);
-}
 
 /* Wait up to about a second for c, then kill it. */
 static int
@@ -74,18 +61,15 @@ child_reap(struct child *c)
 	return status;
 }
 
-/* A child went away on its own: the tunnel cannot run without it. */
-static void __attribute__((noreturn))
+/* A child closed its socket: reap it (killing it if it lingers). */
+static void
 child_lost(struct ipipd *env, struct child *c)
 {
-	char	 why[64] = "exited";
 	int	 status;
 
-	close(c->ibuf.fd);
-	if ((status = child_reap(c)) != -1)
-		describe_status(status, why, sizeof(why));
-	fatalx("%s (pid %ld) %s", c->name, (long)c->pid, why);
-	(void)env;
+	if ((status = child_reap(c)) == -1)
+		fatal("waitpid %s", c->name);
+	child_died(env, c, status);
 }
 
 void
@@ -135,7 +119,6 @@ handle_signal(struct ipipd *env)
 {
 	struct signalfd_siginfo	 si;
 	struct child		*cs[2] = { &env->engine, &env->resolver };
-	char			 why[64];
 	int			 status, i;
 
 	while (read(env->sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -146,7 +129,7 @@ handle_signal(struct ipipd *env)
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			priv_shutdown(env, 0);
 		case SIGHUP:
-			log_info("SIGHUP: nothing to reload");
+			priv_reload(env);
 			break;
 		case SIGUSR1:
 			priv_log_status(env);
@@ -156,10 +139,7 @@ handle_signal(struct ipipd *env)
 				if (!cs[i]->alive || waitpid(cs[i]->pid,
 				    &status, WNOHANG) != cs[i]->pid)
 					continue;
-				cs[i]->alive = 0;
-				describe_status(status, why, sizeof(why));
-				fatalx("%s (pid %ld) %s", cs[i]->name,
-				    (long)cs[i]->pid, why);
+				child_died(env, cs[i], status);
 			}
 			break;
 		}
@@ -233,8 +213,10 @@ child_input(struct ipipd *env, struct child *c,
 			return;
 		fatal("read from %s", c->name);
 	}
-	if (n == 0)
+	if (n == 0) {
 		child_lost(env, c);
+		return;
+	}
 	for (;;) {
 		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
 			fatalx("%s sent a malformed message stream", c->name);
@@ -250,40 +232,73 @@ child_input(struct ipipd *env, struct child *c,
 static void
 child_output(struct child *c)
 {
+	/* A dead child's socket errors; its death is handled on EOF. */
 	if (msgbuf_write(&c->ibuf.w) == -1 && errno != EAGAIN)
-		fatal("write to %s", c->name);
+		log_debug("write to %s: %s", c->name, strerror(errno));
 }
+
+/* Milliseconds until the earliest timer, -1 for none. */
+static int
+next_timeout(struct ipipd *env, uint64_t now)
+{
+	uint64_t	 t[4], min = 0;
+	int		 i;
+
+	t[0] = env->recheck_ms;
+	t[1] = env->engine_started ? env->resolve_ms : 0;
+	t[2] = env->engine.restart_ms;
+	t[3] = env->resolver.restart_ms;
+	for (i = 0; i < 4; i++)
+		if (t[i] != 0 && (min == 0 || t[i] < min))
+			min = t[i];
+	if (min == 0)
+		return -1;
+	return min <= now ? 0 : (int)(min - now);
+}
+
+enum { PFD_SIG, PFD_NL, PFD_ENGINE, PFD_RESOLVER, PFD_MAX };
 
 void
 priv_loop(struct ipipd *env)
 {
 	struct pollfd	 pfd[PFD_MAX];
-	struct child	*cs[PFD_MAX] = { NULL, &env->engine, &env->resolver };
+	struct child	*cs[PFD_MAX] = { NULL, NULL, &env->engine,
+			    &env->resolver };
 	void		(*disp[PFD_MAX])(struct ipipd *, struct imsg *) =
-			    { NULL, dispatch_engine, dispatch_resolver };
+			    { NULL, NULL, dispatch_engine, dispatch_resolver };
+	uint64_t	 now;
 	int		 i;
 
 	for (;;) {
 		pfd[PFD_SIG].fd = env->sigfd;
 		pfd[PFD_SIG].events = POLLIN;
+		pfd[PFD_NL].fd = mnl_socket_get_fd(env->res.nl_events);
+		pfd[PFD_NL].events = POLLIN;
 		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
-			pfd[i].fd = cs[i]->ibuf.fd;
+			pfd[i].fd = cs[i]->alive ? cs[i]->ibuf.fd : -1;
 			pfd[i].events = POLLIN;
 			if (cs[i]->ibuf.w.queued > 0)
 				pfd[i].events |= POLLOUT;
 		}
-		if (poll(pfd, PFD_MAX, -1) == -1) {
+		if (poll(pfd, PFD_MAX, next_timeout(env, now_ms())) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
 		if (pfd[PFD_SIG].revents & POLLIN)
 			handle_signal(env);
+		if (pfd[PFD_NL].revents & (POLLIN | POLLERR))
+			monitor_input(env);
 		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+			if (!cs[i]->alive || pfd[i].fd != cs[i]->ibuf.fd)
+				continue;
 			if (pfd[i].revents & POLLOUT)
 				child_output(cs[i]);
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				child_input(env, cs[i], disp[i]);
 		}
+		now = now_ms();
+		supervise_tick(env, now);
+		peer_tick(env, now);
 	}
 }

@@ -189,6 +189,63 @@ nl_route_get(struct mnl_socket *nl, const struct tun_addr *dst,
 	return 0;
 }
 
+struct addr_search {
+	const struct tun_addr	*want;
+	int			 found;
+};
+
+static int
+addr_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct addr_search	*as = data;
+	size_t			 alen = as->want->af == AF_INET ? 4 : 16;
+	int			 t = mnl_attr_get_type(attr);
+
+	if ((t == IFA_LOCAL || t == IFA_ADDRESS) &&
+	    mnl_attr_get_payload_len(attr) == alen &&
+	    memcmp(mnl_attr_get_payload(attr), &as->want->u, alen) == 0)
+		as->found = 1;
+	return MNL_CB_OK;
+}
+
+static int
+addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct addr_search	*as = data;
+	struct ifaddrmsg	*ifa;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return MNL_CB_OK;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	/* A tentative (DAD) address cannot be a source yet. */
+	if (ifa->ifa_family != as->want->af || (ifa->ifa_flags & IFA_F_TENTATIVE))
+		return MNL_CB_OK;
+	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, as) ==
+	    MNL_CB_ERROR)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+/* Is a (configured, non-tentative) address of this host? 1, 0 or -1. */
+int
+nl_addr_present(struct mnl_socket *nl, const struct tun_addr *a)
+{
+	char			 buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifa;
+	struct addr_search	 as = { a, 0 };
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = a->af;
+	if (nl_request(nl, nlh, addr_cb, &as) == -1)
+		return -1;
+	return as.found;
+}
+
 static int
 link_attr_cb(const struct nlattr *attr, void *data)
 {

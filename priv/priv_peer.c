@@ -15,8 +15,11 @@
  */
 
 /*
- * Choosing the outer endpoints: the remote from the resolver's answer,
- * the local address and outer MTU from the routing table.
+ * Choosing and following the outer endpoints: the remote from the
+ * resolver's answers (asked again every resolve-interval), the local
+ * address and outer MTU from the routing table (asked again after any
+ * address, route or link change).  Whatever changes is pushed to the
+ * engine; a missing local address or route pauses the tunnel.
  */
 
 #include <sys/socket.h>
@@ -28,11 +31,15 @@
 #include "ipipd.h"
 #include "log.h"
 
+#define RESOLVE_RETRY_MIN_MS	1000
+
 void
 peer_request_resolve(struct ipipd *env)
 {
 	struct msg_resolve	 req;
 
+	if (env->resolving || !env->resolver.alive)
+		return;
 	memset(&req, 0, sizeof(req));
 	strlcpy(req.name, env->conf.remote, sizeof(req.name));
 	/* -4/-6, mode or an explicit local address pin the family. */
@@ -40,6 +47,7 @@ peer_request_resolve(struct ipipd *env)
 	if (imsg_compose(&env->resolver.ibuf, IMSG_RESOLVE, 0, 0, -1, &req,
 	    sizeof(req)) == -1)
 		fatal("imsg_compose");
+	env->resolving = 1;
 }
 
 /* The answer comes from a less privileged process: check every field. */
@@ -59,36 +67,50 @@ resolve_answer_valid(const struct msg_resolve_answer *ans)
 	return 1;
 }
 
+static int
+answer_has(const struct msg_resolve_answer *ans, const struct tun_addr *a)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < ans->naddrs; i++)
+		if (addr_eq(&ans->addrs[i], a))
+			return 1;
+	return 0;
+}
+
 /*
- * Try the answer's addresses in order of preference (IPv6 first, as
- * userland-ipip does, unless the family is pinned) and take the first
- * one the routing table can reach.
+ * The remote to use from an answer: the current one if it is still
+ * there, else the first address of the preferred family (IPv6 first,
+ * as userland-ipip, unless the family is pinned) that has a route.
  */
 static int
 pick_remote(struct ipipd *env, const struct msg_resolve_answer *ans,
-    struct route_info *ri)
+    struct tun_addr *out)
 {
 	static const int	 order[2] = { AF_INET6, AF_INET };
+	struct route_info	 ri;
 	char			 buf[ADDR_STRLEN];
-	uint8_t			 want;
 	uint32_t		 i;
 	int			 f;
 
-	want = env->conf.af;
+	if (addr_is_set(&env->remote) && answer_has(ans, &env->remote)) {
+		*out = env->remote;
+		return 0;
+	}
 	for (f = 0; f < 2; f++) {
-		if (want != AF_UNSPEC && want != order[f])
+		if (env->conf.af != AF_UNSPEC && env->conf.af != order[f])
 			continue;
 		for (i = 0; i < ans->naddrs; i++) {
 			if (ans->addrs[i].af != order[f])
 				continue;
 			if (nl_route_get(env->res.nl, &ans->addrs[i],
-			    ri) == -1) {
+			    &ri) == -1) {
 				log_info("remote %s: no route: %s", addr_fmt(
 				    &ans->addrs[i], buf, sizeof(buf)),
 				    strerror(errno));
 				continue;
 			}
-			env->remote = ans->addrs[i];
+			*out = ans->addrs[i];
 			return 0;
 		}
 	}
@@ -101,31 +123,174 @@ default_tun_mtu(const struct ipipd *env)
 	uint32_t	 hdr = conf_outer_hdrlen(&env->conf, env->remote.af);
 
 	if (env->outer_mtu < hdr + 68)
-		fatalx("outer MTU %u is too small for a tunnel",
-		    env->outer_mtu);
+		return 68;
 	return env->outer_mtu - hdr;
 }
 
+static void
+push_peer(struct ipipd *env)
+{
+	struct msg_peer	 p;
+
+	if (!env->engine_started || !env->engine.alive)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.local = env->local;
+	p.remote = env->remote;
+	p.outer_mtu = env->outer_mtu;
+	if (imsg_compose(&env->engine.ibuf, IMSG_PEER, 0, 0, -1, &p,
+	    sizeof(p)) == -1)
+		fatal("imsg_compose");
+}
+
+/* The TUN MTU follows the outer MTU unless mtu was configured. */
+static void
+follow_tun_mtu(struct ipipd *env)
+{
+	uint32_t	 mtu;
+
+	if (env->conf.mtu != 0 || env->outer_mtu == 0)
+		return;
+	mtu = default_tun_mtu(env);
+	if (mtu == env->tun_mtu)
+		return;
+	if (nl_link_set(env->res.nl, env->res.ifindex, mtu, 0) == -1) {
+		log_warn("set mtu %u on %s", mtu, env->conf.dev);
+		return;
+	}
+	log_info("mtu of %s now %u (outer mtu %u)", env->conf.dev, mtu,
+	    env->outer_mtu);
+	env->tun_mtu = mtu;
+}
+
+/*
+ * Where the outer packets go now.  The local address is the route's
+ * preferred source, or the configured one while it exists on the host.
+ */
 void
-peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
+peer_recheck(struct ipipd *env)
+{
+	struct route_info	 ri;
+	struct tun_addr		 local;
+	uint32_t		 mtu = env->outer_mtu;
+	char			 l[ADDR_STRLEN], r[ADDR_STRLEN];
+	const char		*why = NULL;
+
+	env->recheck_ms = 0;
+	if (!addr_is_set(&env->remote))
+		return;
+	memset(&local, 0, sizeof(local));
+	if (nl_route_get(env->res.nl, &env->remote, &ri) == -1) {
+		why = "no route to the remote";
+		/* The name may point elsewhere now. */
+		env->resolve_ms = now_ms();
+	} else if (addr_is_set(&env->conf.local)) {
+		if (nl_addr_present(env->res.nl, &env->conf.local) == 1)
+			local = env->conf.local;
+		else
+			why = "local address not on this host";
+		mtu = ri.mtu;
+	} else {
+		local = ri.src;
+		mtu = ri.mtu;
+	}
+	if (addr_eq(&local, &env->local) && mtu == env->outer_mtu &&
+	    (why != NULL) == env->paused)
+		return;
+	if (why != NULL && !env->paused)
+		log_warnx("tunnel paused: %s (remote %s)", why,
+		    addr_fmt(&env->remote, r, sizeof(r)));
+	else if (why == NULL)
+		log_info("outer local %s remote %s mtu %u%s",
+		    addr_fmt(&local, l, sizeof(l)),
+		    addr_fmt(&env->remote, r, sizeof(r)), mtu,
+		    env->paused ? ": tunnel resumed" : "");
+	env->paused = why != NULL;
+	env->local = local;
+	env->outer_mtu = mtu;
+	follow_tun_mtu(env);
+	push_peer(env);
+}
+
+/* First answer: the tunnel can start. */
+static void
+peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
 	struct route_info	 ri;
 
-	if (!resolve_answer_valid(ans))
-		fatalx("resolver sent a malformed answer");
 	if (ans->error != 0)
 		fatalx("cannot resolve remote %s: %s", env->conf.remote,
 		    ans->errstr);
-	if (env->engine_started)
-		return;		/* re-resolution comes later */
-	if (pick_remote(env, ans, &ri) == -1)
+	if (pick_remote(env, ans, &env->remote) == -1 ||
+	    nl_route_get(env->res.nl, &env->remote, &ri) == -1)
 		fatalx("remote %s: no %saddress with a route to it",
 		    env->conf.remote, env->conf.af == AF_INET ? "IPv4 " :
 		    env->conf.af == AF_INET6 ? "IPv6 " : "");
 	env->local = addr_is_set(&env->conf.local) ? env->conf.local : ri.src;
 	env->outer_mtu = ri.mtu;
 	env->tun_mtu = env->conf.mtu ? env->conf.mtu : default_tun_mtu(env);
+	if (env->tun_mtu < 68)
+		fatalx("outer MTU %u is too small for a tunnel", ri.mtu);
 	if (nl_link_set(env->res.nl, env->res.ifindex, env->tun_mtu, 1) == -1)
 		fatal("set mtu %u and up on %s", env->tun_mtu, env->conf.dev);
 	engine_push_start(env);
+}
+
+/* Later answers: keep the last good address through failures. */
+static void
+peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
+{
+	struct tun_addr	 next;
+	char		 a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (ans->error != 0) {
+		if (!env->resolve_failing)
+			log_warnx("cannot resolve remote %s: %s; keeping %s",
+			    env->conf.remote, ans->errstr,
+			    addr_fmt(&env->remote, a, sizeof(a)));
+		env->resolve_failing = 1;
+		env->resolve_backoff_ms = env->resolve_backoff_ms == 0 ?
+		    RESOLVE_RETRY_MIN_MS : env->resolve_backoff_ms * 2;
+		if (env->resolve_backoff_ms > env->conf.resolve_interval * 1000)
+			env->resolve_backoff_ms =
+			    env->conf.resolve_interval * 1000;
+		env->resolve_ms = now_ms() + env->resolve_backoff_ms;
+		return;
+	}
+	if (env->resolve_failing)
+		log_info("remote %s resolves again", env->conf.remote);
+	env->resolve_failing = 0;
+	env->resolve_backoff_ms = 0;
+	if (pick_remote(env, ans, &next) == -1 || addr_eq(&next, &env->remote))
+		return;
+	log_info("remote %s is now %s (was %s)", env->conf.remote,
+	    addr_fmt(&next, a, sizeof(a)), addr_fmt(&env->remote, b,
+	    sizeof(b)));
+	env->remote = next;
+	env->local.af = AF_UNSPEC;	/* forces the push */
+	env->paused = 0;
+	peer_recheck(env);
+}
+
+void
+peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
+{
+	if (!resolve_answer_valid(ans))
+		fatalx("resolver sent a malformed answer");
+	env->resolving = 0;
+	env->resolve_ms = now_ms() + env->conf.resolve_interval * 1000;
+	if (!env->engine_started)
+		peer_first(env, ans);
+	else
+		peer_again(env, ans);
+}
+
+/* Timers: a debounced route check, the next resolution. */
+void
+peer_tick(struct ipipd *env, uint64_t now)
+{
+	if (env->recheck_ms != 0 && now >= env->recheck_ms)
+		peer_recheck(env);
+	if (env->engine_started && now >= env->resolve_ms)
+		peer_request_resolve(env);
 }

@@ -1,0 +1,103 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * SIGHUP: read the configuration again (the file, or the command line
+ * the daemon was started with) and apply what can change without the
+ * privileges the parent gave up: header fields, mode, PMTU discovery,
+ * MTU, the remote name and the resolve interval.  What would need them
+ * (device, user, chroot) is named in the log and left as it is.  A
+ * configuration with an error changes nothing.
+ */
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipipd.h"
+#include "log.h"
+
+/* Read the configuration the way start-up did, without exiting. */
+static int
+reload_read(struct ipipd *env, struct ipipd_conf *c, char *err, size_t len)
+{
+	int	 i, used;
+
+	conf_defaults(c);
+	c->af = env->conf.af;	/* -4/-6 are flags, not reloadable */
+	if (env->conf.file[0] != '\0')
+		return conf_read_file(c, env->conf.file, err, len);
+	/* The keywords follow the flags, as parse_args() left optind. */
+	for (i = optind; i < env->argc; i += 1 + used)
+		if (conf_keyword(c, env->argv[i], i + 1 < env->argc ?
+		    env->argv[i + 1] : NULL, &used, err, len) == -1)
+			return -1;
+	return conf_finish(c, err, len);
+}
+
+static void
+reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
+{
+	if (strcmp(old->dev, new->dev) != 0)
+		log_warnx("reload: dev %s -> %s needs a restart; kept %s",
+		    old->dev, new->dev, old->dev);
+	if (!addr_eq(&old->local, &new->local))
+		log_warnx("reload: a new local address needs a restart; "
+		    "kept the old one");
+	if (old->af != new->af)
+		log_warnx("reload: a new outer family needs a restart; kept "
+		    "the old one");
+}
+
+void
+priv_reload(struct ipipd *env)
+{
+	struct ipipd_conf	 c;
+	char			 err[512];
+	int			 renamed;
+
+	if (reload_read(env, &c, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; nothing changed", err);
+		return;
+	}
+	reload_fixed(&env->conf, &c);
+	renamed = strcmp(c.remote, env->conf.remote) != 0;
+	/* Keep what cannot change; take everything else. */
+	strlcpy(c.dev, env->conf.dev, sizeof(c.dev));
+	c.local = env->conf.local;
+	c.af = env->conf.af;
+	c.foreground = env->conf.foreground;
+	c.verbose = env->conf.verbose;
+	strlcpy(c.user, env->conf.user, sizeof(c.user));
+	strlcpy(c.chroot, env->conf.chroot, sizeof(c.chroot));
+	strlcpy(c.file, env->conf.file, sizeof(c.file));
+	env->conf = c;
+	if (env->engine_started)
+		engine_push_conf(env);
+	if (c.mtu != 0 && c.mtu != env->tun_mtu) {
+		if (nl_link_set(env->res.nl, env->res.ifindex, c.mtu, 0) == -1)
+			log_warn("reload: set mtu %u", c.mtu);
+		else
+			env->tun_mtu = c.mtu;
+	}
+	env->recheck_ms = now_ms();	/* header size may have changed */
+	if (renamed) {
+		memset(&env->remote, 0, sizeof(env->remote));
+		env->resolve_ms = now_ms();
+		log_info("reload: remote is now %s", c.remote);
+	}
+	log_info("reload: configuration applied");
+}

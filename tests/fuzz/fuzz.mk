@@ -1,0 +1,84 @@
+# libFuzzer targets (tests/fuzz/fuzz_*.c).  Included from the Makefile:
+#
+#	make fuzz		build $(BUILD)/fuzz/fuzz_<input> for every target
+#	make fuzz-run		run each for FUZZ_SECONDS from a copy of its
+#				corpus; non-zero on any crash, leak or timeout
+#
+# Everything is compiled again with clang (FUZZ_CC), with coverage and
+# ASan + UBSan, into $(BUILD)/fuzz/obj: the gcc objects of $(BUILD)/obj
+# are never reused.  FUZZ_TARGETS picks a subset: make fuzz-run
+# FUZZ_TARGETS="decap imsg".
+
+# Do not take the default goal from the Makefile, wherever this is included.
+FUZZ_SAVED_GOAL	:= $(.DEFAULT_GOAL)
+
+BUILD		?= build
+FUZZ_CC		?= clang
+FUZZ_SECONDS	?= 60
+FUZZ_DIR	 = tests/fuzz
+FUZZ_OUT	 = $(BUILD)/fuzz
+FUZZ_TARGETS	?= decap encap_frag imsg conf rtnl
+
+FUZZ_SAN	 = -fsanitize=fuzzer,address,undefined
+FUZZ_SAN_CC	 = -fsanitize=fuzzer-no-link,address,undefined \
+		   -fno-sanitize-recover=all
+FUZZ_OPT	?= -g -O1 -fno-omit-frame-pointer
+FUZZ_CFLAGS	 = -std=gnu11 $(FUZZ_OPT) $(FUZZ_SAN_CC) $(WARN) $(PKG_CFLAGS)
+# Project sources only: clang (unlike gcc) warns about the vsnprintf of
+# a va_list format in common/log.c under -Wformat=2.  The harnesses get
+# the full $(WARN).
+FUZZ_PROJ_WARN	 = -Wno-format-nonliteral
+# -D options for the harnesses only, e.g. to fuzz past a known failure
+# (see the top of tests/fuzz/fuzz_decap.c and fuzz_rtnl.c).  Objects do
+# not track it: use a fresh BUILD, or make -B, when changing it.
+FUZZ_DEFS	?=
+
+# The real project code each target links: the packet functions are
+# pure; the parent's parser needs the rest of the parent (all of priv/
+# but main.c) and common/.
+FUZZ_SRCS_decap		 = engine/decap.c engine/ecn.c engine/martian.c \
+			   engine/cksum.c common/addr.c
+FUZZ_SRCS_encap_frag	 = engine/encap.c engine/frag.c engine/cksum.c
+FUZZ_SRCS_imsg		 = common/imsg.c
+FUZZ_SRCS_priv		 = $(filter-out priv/main.c,$(wildcard priv/*.c)) \
+			   $(wildcard common/*.c)
+FUZZ_SRCS_conf		 = $(FUZZ_SRCS_priv)
+FUZZ_SRCS_rtnl		 = $(FUZZ_SRCS_priv)
+
+FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl
+FUZZ_BINS	 = $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+fuzz_obj	 = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
+FUZZ_PROJ_SRCS	:= $(sort $(foreach t,$(FUZZ_ALL_TARGETS),$(FUZZ_SRCS_$(t))))
+FUZZ_PROJ_OBJS	:= $(call fuzz_obj,$(FUZZ_PROJ_SRCS))
+FUZZ_MAIN_OBJS	:= $(call fuzz_obj,$(patsubst %,$(FUZZ_DIR)/fuzz_%.c,\
+		   $(FUZZ_ALL_TARGETS)))
+
+.PHONY: fuzz fuzz-run
+
+fuzz: $(FUZZ_BINS)
+
+fuzz-run: fuzz
+	BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) $(FUZZ_DIR)/run.sh \
+	    $(FUZZ_TARGETS)
+
+$(FUZZ_PROJ_OBJS): $(FUZZ_OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_PROJ_WARN) -MMD -MP \
+	    -c -o $@ $<
+
+$(FUZZ_MAIN_OBJS): $(FUZZ_OUT)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_DEFS) $(FUZZ_CFLAGS) -MMD -MP \
+	    -c -o $@ $<
+
+# One link rule per target: harness object + its project objects.
+define FUZZ_LINK
+$(FUZZ_OUT)/fuzz_$(1): $(call fuzz_obj,$(FUZZ_DIR)/fuzz_$(1).c \
+    $(FUZZ_SRCS_$(1)))
+	$$(FUZZ_CC) $$(FUZZ_OPT) $$(FUZZ_SAN) -o $$@ $$^ $$(PKG_LIBS)
+endef
+$(foreach t,$(FUZZ_ALL_TARGETS),$(eval $(call FUZZ_LINK,$(t))))
+
+-include $(wildcard $(FUZZ_OUT)/obj/*/*.d $(FUZZ_OUT)/obj/$(FUZZ_DIR)/*.d)
+
+.DEFAULT_GOAL	:= $(FUZZ_SAVED_GOAL)

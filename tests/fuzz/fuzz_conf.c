@@ -1,0 +1,179 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Fuzz target: the parent's configuration (priv/parse.c), as
+ * parse_args drives it, without its exit()s.  The input is split on
+ * NUL and newline into words; leading "-4" / "-6" words pin the family
+ * as the options do; then conf_keyword for each keyword and its value,
+ * stopping at the first error as badarg would; then conf_finish.
+ *
+ * The same bytes are also read as a configuration file (-f) with
+ * conf_read_file, through a memfd, so the line splitter of
+ * priv/conf_file.c is fuzzed too.
+ *
+ * Checked for any configuration that is accepted: dev is a NUL ended
+ * name of 1..15 bytes, remote is set, mtu is 0 or 68..65535,
+ * encaplimit -1..255, flowlabel <= 0xfffff, the DSCP fields leave ECN
+ * alone, the family is known and agrees with local; every error leaves
+ * a NUL ended message.
+ */
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipipd.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define MAX_WORDS	64
+
+#define CHECK(cond) do {						\
+	if (!(cond)) {							\
+		fprintf(stderr, "fuzz_conf: invariant failed at %s:%d: %s\n",\
+		    __FILE__, __LINE__, #cond);				\
+		abort();						\
+	}								\
+} while (0)
+
+static int	 memfd = -1;
+
+/* err after a failure: a NUL ended, non-empty reason. */
+static void
+check_err(const char *err, size_t len)
+{
+	CHECK(memchr(err, '\0', len) != NULL);
+	CHECK(err[0] != '\0');
+}
+
+static void
+check_conf(const struct ipipd_conf *c)
+{
+	uint32_t	 h;
+
+	CHECK(memchr(c->dev, '\0', sizeof(c->dev)) != NULL);
+	CHECK(c->dev[0] != '\0');
+	CHECK(memchr(c->remote, '\0', sizeof(c->remote)) != NULL);
+	CHECK(c->remote[0] != '\0');
+	CHECK(c->mtu == 0 || (c->mtu >= 68 && c->mtu <= 65535));
+	CHECK(c->encaplimit >= -1 && c->encaplimit <= 255);
+	CHECK(c->flowlabel <= 0xfffff);
+	CHECK((c->tos & 3) == 0 && (c->tclass & 3) == 0);
+	CHECK((c->flags & ~CONF_FLAGS_ALL) == 0);
+	CHECK(c->mode >= MODE_ANY && c->mode <= MODE_MPLSIP);
+	CHECK(c->af == AF_UNSPEC || c->af == AF_INET || c->af == AF_INET6);
+	if (addr_is_set(&c->local))
+		CHECK(c->local.af == c->af);
+	CHECK(conf_carry(c) != 0 && (conf_carry(c) & ~TUN_CARRY_ALL) == 0);
+	h = conf_outer_hdrlen(c, AF_INET);
+	CHECK(h == 20);
+	h = conf_outer_hdrlen(c, AF_INET6);
+	CHECK(h == 40 || h == 48);
+}
+
+/* The command line way: words, keywords, conf_finish. */
+static void
+fuzz_words(const uint8_t *data, size_t size)
+{
+	struct ipipd_conf	 c;
+	char			*copy, *w[MAX_WORDS], err[256];
+	size_t			 i, start;
+	int			 n = 0, k, used;
+
+	if ((copy = malloc(size + 1)) == NULL)
+		abort();
+	memcpy(copy, data, size);
+	copy[size] = '\0';
+	for (i = 0, start = 0; i <= size && n < MAX_WORDS; i++) {
+		if (i == size || copy[i] == '\0' || copy[i] == '\n') {
+			copy[i] = '\0';
+			/* A trailing separator ends the last word, no more. */
+			if (i < size || i > start)
+				w[n++] = copy + start;
+			start = i + 1;
+		}
+	}
+
+	conf_defaults(&c);
+	/* -4 / -6, as getopt would see them before the keywords. */
+	for (k = 0; k < n; k++) {
+		if (strcmp(w[k], "-4") == 0 || strcmp(w[k], "-6") == 0) {
+			uint8_t	 af = w[k][1] == '4' ? AF_INET : AF_INET6;
+
+			if (c.af != AF_UNSPEC && c.af != af)
+				goto out;	/* badarg */
+			c.af = af;
+		} else
+			break;
+	}
+	for (; k < n; k += 1 + used) {
+		memset(err, 0xff, sizeof(err));
+		if (conf_keyword(&c, w[k], k + 1 < n ? w[k + 1] : NULL, &used,
+		    err, sizeof(err)) == -1) {
+			check_err(err, sizeof(err));
+			goto out;
+		}
+		CHECK(used == 0 || used == 1);
+		CHECK(used == 0 || k + 1 < n);
+	}
+	memset(err, 0xff, sizeof(err));
+	if (conf_finish(&c, err, sizeof(err)) == -1) {
+		check_err(err, sizeof(err));
+		goto out;
+	}
+	check_conf(&c);
+out:
+	free(copy);
+}
+
+/* The -f way: the same bytes as a configuration file. */
+static void
+fuzz_file(const uint8_t *data, size_t size)
+{
+	struct ipipd_conf	 c;
+	char			 path[64], err[512];
+
+	if (memfd == -1 && (memfd = memfd_create("fuzz_conf", MFD_CLOEXEC)) ==
+	    -1)
+		abort();
+	if (ftruncate(memfd, 0) == -1 ||
+	    pwrite(memfd, data, size, 0) != (ssize_t)size)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", memfd);
+
+	conf_defaults(&c);
+	memset(err, 0xff, sizeof(err));
+	if (conf_read_file(&c, path, err, sizeof(err)) == -1) {
+		check_err(err, sizeof(err));
+		return;
+	}
+	check_conf(&c);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	fuzz_words(data, size);
+	fuzz_file(data, size);
+	return 0;
+}
