@@ -161,7 +161,7 @@ const char *child_exec_path(const char *);
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
 void	 supervise_tick(struct ipipd *, uint64_t);
-uint64_t now_ms(void);
+uint64_t mono_ms(void);
 
 /* priv_monitor.c */
 struct mnl_socket *monitor_open(void);

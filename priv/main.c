@@ -136,7 +136,7 @@ start_children(struct ipipd *env)
 	    env->conf.verbose);
 	child_start(&env->engine, env->engine.argv);
 	child_start(&env->resolver, env->resolver.argv);
-	env->engine.started_ms = env->resolver.started_ms = now_ms();
+	env->engine.started_ms = env->resolver.started_ms = mono_ms();
 }
 
 int

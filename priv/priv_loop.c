@@ -280,7 +280,7 @@ priv_loop(struct ipipd *env)
 			if (cs[i]->ibuf.w.queued > 0)
 				pfd[i].events |= POLLOUT;
 		}
-		if (poll(pfd, PFD_MAX, next_timeout(env, now_ms())) == -1) {
+		if (poll(pfd, PFD_MAX, next_timeout(env, mono_ms())) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -297,7 +297,7 @@ priv_loop(struct ipipd *env)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				child_input(env, cs[i], disp[i]);
 		}
-		now = now_ms();
+		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
 	}

@@ -64,5 +64,5 @@ monitor_input(struct ipipd *env)
 	if (n == -1 && errno != EAGAIN && errno != ENOBUFS)
 		log_warn("rtnetlink events");
 	if (env->recheck_ms == 0)
-		env->recheck_ms = now_ms() + RECHECK_DELAY_MS;
+		env->recheck_ms = mono_ms() + RECHECK_DELAY_MS;
 }

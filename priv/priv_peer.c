@@ -183,7 +183,7 @@ peer_recheck(struct ipipd *env)
 	if (nl_route_get(env->res.nl, &env->remote, &ri) == -1) {
 		why = "no route to the remote";
 		/* The name may point elsewhere now. */
-		env->resolve_ms = now_ms();
+		env->resolve_ms = mono_ms();
 	} else if (addr_is_set(&env->conf.local)) {
 		if (nl_addr_present(env->res.nl, &env->conf.local) == 1)
 			local = env->conf.local;
@@ -254,7 +254,7 @@ peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
 		if (env->resolve_backoff_ms > env->conf.resolve_interval * 1000)
 			env->resolve_backoff_ms =
 			    env->conf.resolve_interval * 1000;
-		env->resolve_ms = now_ms() + env->resolve_backoff_ms;
+		env->resolve_ms = mono_ms() + env->resolve_backoff_ms;
 		return;
 	}
 	if (env->resolve_failing)
@@ -278,7 +278,7 @@ peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
 	if (!resolve_answer_valid(ans))
 		fatalx("resolver sent a malformed answer");
 	env->resolving = 0;
-	env->resolve_ms = now_ms() + env->conf.resolve_interval * 1000;
+	env->resolve_ms = mono_ms() + env->conf.resolve_interval * 1000;
 	if (!env->engine_started)
 		peer_first(env, ans);
 	else

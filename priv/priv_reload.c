@@ -93,10 +93,10 @@ priv_reload(struct ipipd *env)
 		else
 			env->tun_mtu = c.mtu;
 	}
-	env->recheck_ms = now_ms();	/* header size may have changed */
+	env->recheck_ms = mono_ms();	/* header size may have changed */
 	if (renamed) {
 		memset(&env->remote, 0, sizeof(env->remote));
-		env->resolve_ms = now_ms();
+		env->resolve_ms = mono_ms();
 		log_info("reload: remote is now %s", c.remote);
 	}
 	log_info("reload: configuration applied");

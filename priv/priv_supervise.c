@@ -40,7 +40,7 @@
 #define RESTART_GIVE_UP		5	/* fast failures in a row */
 
 uint64_t
-now_ms(void)
+mono_ms(void)
 {
 	struct timespec	 ts;
 
@@ -65,7 +65,7 @@ describe_status(int status, char *buf, size_t len)
 void
 child_died(struct ipipd *env, struct child *c, int status)
 {
-	uint64_t	 now = now_ms();
+	uint64_t	 now = mono_ms();
 	char		 why[64];
 
 	describe_status(status, why, sizeof(why));

@@ -40,7 +40,7 @@ combo() {
 }
 
 combo 4 pre "" 1480
-combo 6 pre "" 1460
+combo 6 pre "" 1452
 combo 4 auto 1400 1400
 combo 6 auto 1300 1300
 

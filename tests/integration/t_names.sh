@@ -20,7 +20,7 @@ hosts_file "$NS_A" \
 by_name() {
 	local flags=$1 name=$2 outer=$3 n=$((++RUNS)) ta tb line want_r want_m
 	ta=tn$SID$n tb=tm$SID$n
-	if [ "$outer" = 4 ]; then want_r=$V4B want_m=1480; else want_r=$V6B want_m=1460; fi
+	if [ "$outer" = 4 ]; then want_r=$V4B want_m=1480; else want_r=$V6B want_m=1452; fi
 	log "=== ipipd ${flags:+$flags }dev $ta remote $name: want outer IPv$outer"
 	LOG_A=$TMPD/a$n.log LOG_B=$TMPD/b$n.log
 	SIDE_FLAGS=$flags side_up a auto "$ta" "$LOG_A" remote "$name"
