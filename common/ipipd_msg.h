@@ -119,4 +119,8 @@ struct msg_log {
 	char		 line[LOG_LINE_MAX];	/* NUL ended */
 };
 
+struct imsgbuf;
+/* log_imsg.c: a child's log lines go to the parent over ibuf. */
+void	 log_to_parent(struct imsgbuf *);
+
 #endif /* IPIPD_MSG_H */

@@ -36,27 +36,11 @@
 #include "log.h"
 #include "sandbox.h"
 
-static struct engine	*log_engine;
-
 static void __attribute__((noreturn))
 engine_usage(void)
 {
 	log_warnx("usage: ipipd-engine -u uid -g gid -c chroot [-v]");
 	exit(1);
-}
-
-/* As a daemon, log lines travel to the parent, which owns syslog. */
-static void
-engine_log_sink(int pri, const char *line)
-{
-	struct msg_log	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.pri = pri;
-	strlcpy(m.line, line, sizeof(m.line));
-	if (imsg_compose(&log_engine->ibuf, IMSG_LOG, 0, 0, -1, &m,
-	    sizeof(m)) != -1)
-		(void)imsg_flush(&log_engine->ibuf);
 }
 
 static void
@@ -179,8 +163,7 @@ main(int argc, char *argv[])
 	 * RLIMIT_FSIZE 0 a write to a stderr redirected to a file would
 	 * kill the engine, and the parent labels and sanitizes the lines.
 	 */
-	log_engine = &e;
-	log_setsink(engine_log_sink);
+	log_to_parent(&e.ibuf);
 	engine_sandbox((uid_t)uid, (gid_t)gid, dir, ppid);
 	log_debug("sandboxed in %s as uid %lu", dir, uid);
 	engine_loop(&e);

@@ -46,18 +46,6 @@ resolver_usage(void)
 	exit(1);
 }
 
-static void
-resolver_log_sink(int pri, const char *line)
-{
-	struct msg_log	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.pri = pri;
-	strlcpy(m.line, line, sizeof(m.line));
-	if (imsg_compose(&ibuf, IMSG_LOG, 0, 0, -1, &m, sizeof(m)) != -1)
-		(void)imsg_flush(&ibuf);
-}
-
 /*
  * Load the NSS modules and read the resolver configuration while
  * files may still be opened freely; the lookup result does not matter.
@@ -166,7 +154,7 @@ main(int argc, char *argv[])
 	log_setverbose(verbose);
 	imsg_init(&ibuf, IPIPD_CHILD_FD);
 	/* Lines go through the parent, as the engine's do. */
-	log_setsink(resolver_log_sink);
+	log_to_parent(&ibuf);
 	sandbox_drop_user((uid_t)uid, (gid_t)gid);
 	sandbox_lockdown(ppid);
 	resolver_warm_up();
