@@ -1,6 +1,4 @@
 #!/bin/bash
-# SKIPPED until updated: written for the foundation spec (outer DF always set; since issue 3 it follows the inner DF, RFC 2003 5.1); needs updating
-echo "SKIP: written for the foundation spec (outer DF always set; since issue 3 it follows the inner DF, RFC 2003 5.1); needs updating"; exit 77
 #
 # Acceptance: the scapy peer in B (no ipipd there) sends RFC 2003 (IPv4 in
 # IPv4), RFC 4213 (IPv6 in IPv4, protocol 41), and RFC 2473 (IPv4 and

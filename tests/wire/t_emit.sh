@@ -1,14 +1,15 @@
 #!/bin/bash
-# SKIPPED until updated: written for the foundation spec (IPv6 outer without the RFC 2473 encaplimit option, the ip6tnl default since issue 3); needs updating
-echo "SKIP: written for the foundation spec (IPv6 outer without the RFC 2473 encaplimit option, the ip6tnl default since issue 3); needs updating"; exit 77
 #
 # Emission: ipipd in A, an independent scapy peer in B (no ipipd there).
 # Pings from A's TUN addresses to peer inner addresses; the outer packets
 # captured on B's veth must have every promised header field right (IPv4:
-# IHL 5, TTL 64, DF, ID != 0, checksum, TOS 0, protocol 4 or 41 for the
-# inner family; IPv6: hop limit 64, next header 4 or 41, traffic class 0,
-# flow label 0) and carry the inner packets byte for byte as A's TUN
-# device sent them.  Over IPv4 and over IPv6.
+# IHL 5, TTL 64, DF copied from an IPv4 inner and set for an IPv6 inner
+# (RFC 2003 5.1, RFC 4213 3.2; pings with -M do and -M dont), ID != 0,
+# checksum, TOS 0, protocol 4 or 41 for the inner family; IPv6: hop
+# limit 64, one destination options header with the RFC 2473 Tunnel
+# Encapsulation Limit 4, then next header 4 or 41, traffic class 0, flow
+# label 0) and carry the inner packets byte for byte as A's TUN device
+# sent them.  Over IPv4 and over IPv6.
 
 . "$(dirname "$0")/../lib.sh"
 setup_common
@@ -32,6 +33,8 @@ emit() {
 	    -s 56 "$IN4B" >/dev/null
 	nsx "$NS_A" ping -4 -n -q -c 2 -i 0.2 -W 1 -M do -p a5 \
 	    -s $((mtu - 28)) "$IN4B" >/dev/null
+	nsx "$NS_A" ping -4 -n -q -c 2 -i 0.2 -W 1 -M dont -p 5a \
+	    -s 100 "$IN4B" >/dev/null
 	nsx "$NS_A" ping -6 -n -q -c 2 -i 0.2 -W 1 -M do -p 6970697064 \
 	    -s 56 "$IN6B" >/dev/null
 	nsx "$NS_A" ping -6 -n -q -c 2 -i 0.2 -W 1 -M do -p 5a \

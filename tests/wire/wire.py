@@ -34,6 +34,9 @@ import threading
 import time
 
 OUT_TTL = 64
+# The RFC 2473 Tunnel Encapsulation Limit ipipd writes into IPv6 outer
+# headers by default (as Linux ip6tnl does); None: `encaplimit none`.
+ENCAPLIMIT = 4
 PROTO_IPIP = 4
 PROTO_IPV6 = 41
 MARK = b"IPIPD-WIRE-"
@@ -169,6 +172,40 @@ def read_pcap(path):
     return out
 
 
+def encaplimit_problem(ext, exthdr):
+    """What is wrong with the extension headers between the outer IPv6
+    header and the inner packet, or None: exactly one Destination
+    Options header holding the Tunnel Encapsulation Limit option (type 4,
+    length 1, value ENCAPLIMIT) and padding, or nothing at all under
+    `encaplimit none`."""
+    if ENCAPLIMIT is None:
+        if ext:
+            return ("extension header(s) %s (%s), want none under "
+                    "encaplimit none" % (ext, exthdr.hex()))
+        return None
+    if ext != [60]:
+        return ("extension headers %s, want one destination options "
+                "header with the encapsulation limit" % ext)
+    i, limit = 2, None
+    while i < len(exthdr):
+        t = exthdr[i]
+        if t == 0:
+            i += 1
+            continue
+        if i + 2 > len(exthdr) or i + 2 + exthdr[i + 1] > len(exthdr):
+            return "option at %d runs past the header (%s)" % (
+                i, exthdr.hex())
+        if t == 4 and exthdr[i + 1] == 1:
+            limit = exthdr[i + 2]
+        elif t != 1:
+            return "unexpected option type %d (%s)" % (t, exthdr.hex())
+        i += 2 + exthdr[i + 1]
+    if limit != ENCAPLIMIT:
+        return "encapsulation limit %s, want %d (%s)" % (
+            limit, ENCAPLIMIT, exthdr.hex())
+    return None
+
+
 def check_outer(o, fam, src, dst, what):
     """Check every outer header field the daemon promises.  Return the
     number of problems found (each printed)."""
@@ -191,8 +228,15 @@ def check_outer(o, fam, src, dst, what):
     if o.fam == 4:
         if f["ihl"] != 20:
             bad.append("IHL %d bytes, want 20" % f["ihl"])
-        if not f["df"]:
-            bad.append("DF not set")
+        # Outer DF follows the inner DF for IPv4 inner (RFC 2003 5.1)
+        # and is set for IPv6 inner (RFC 4213 3.2), under the default
+        # pmtudisc, for packets that fit (these all do).
+        want_df = iv != 4 or len(o.inner) < 8 or bool(o.inner[6] & 0x40)
+        if f["df"] != want_df:
+            bad.append("DF %s, want %s (inner IPv%d%s)" %
+                       ("set" if f["df"] else "clear",
+                        "set" if want_df else "clear", iv,
+                        " with DF" if iv == 4 and want_df else ""))
         if f["mf"] or f["off"]:
             bad.append("fragment (MF %d, offset %d)" % (f["mf"], f["off"]))
         if f["id"] == 0:
@@ -212,10 +256,9 @@ def check_outer(o, fam, src, dst, what):
             bad.append("traffic class 0x%02x, want 0" % f["tc"])
         if f["flow"] != 0:
             bad.append("flow label 0x%05x, want 0" % f["flow"])
-        if f["ext"]:
-            bad.append("extension header(s) %s between the outer IPv6 "
-                       "header and the inner packet (%s), want none" %
-                       (f["ext"], f["exthdr"].hex()))
+        why = encaplimit_problem(f["ext"], f["exthdr"])
+        if why:
+            bad.append(why)
         if f["plen"] + 40 > f["caplen"]:
             bad.append("payload length %d, captured %d" %
                        (f["plen"], f["caplen"]))
@@ -305,7 +348,7 @@ def outer_hdr(S, fam, src, dst, proto):
 
 def echo(S, fam, src, dst, ident, seq, payload):
     if fam == 4:
-        return S.IP(src=src, dst=dst, ttl=64) / \
+        return S.IP(src=src, dst=dst, ttl=64, flags="DF") / \
             S.ICMP(type=8, id=ident, seq=seq) / payload
     return S.IPv6(src=src, dst=dst, hlim=64) / \
         S.ICMPv6EchoRequest(id=ident, seq=seq, data=payload)
@@ -392,8 +435,14 @@ def cmd_accept(a):
             payload += bytes(range(256))[: a.pad]
             inner = bytes(echo(S, fam, isrc, idst, ident, seq, payload))
             proto = PROTO_IPIP if fam == 4 else PROTO_IPV6
-            pkt = frame(S, a, outer_hdr(S, a.outer, a.src, a.dst, proto),
-                        inner)
+            if a.outer == 6 and seq == 2:
+                # With an RFC 2473 encapsulation limit option, as a
+                # Linux ip6tnl peer sends by default: accepted too.
+                hdr = S.IPv6(src=a.src, dst=a.dst, nh=60, hlim=64)
+                inner = bytes([proto, 0, 4, 1, 4, 1, 1, 0]) + inner
+            else:
+                hdr = outer_hdr(S, a.outer, a.src, a.dst, proto)
+            pkt = frame(S, a, hdr, inner)
             S.sendp(pkt, iface=a.iface)
             sent[(fam, ident, seq)] = payload
             time.sleep(0.05)
@@ -613,7 +662,8 @@ def cmd_hold(a):
 # --------------------------------------------------------------- selftest
 
 def build_outer(fam, inner, src, dst, proto=None, ttl=64, df=True, ident=7,
-                tos=0, mf=False, tc=0, flow=0, bad_csum=False, ihl=5):
+                tos=0, mf=False, tc=0, flow=0, bad_csum=False, ihl=5,
+                elim=4):
     """An outer header built by hand, for the checker's self test."""
     if proto is None:
         proto = PROTO_IPIP if inner[0] >> 4 == 4 else PROTO_IPV6
@@ -628,6 +678,9 @@ def build_outer(fam, inner, src, dst, proto=None, ttl=64, df=True, ident=7,
         h[10:12] = struct.pack("!H", c ^ (0x0101 if bad_csum else 0))
         return bytes(h) + inner
     w0 = (6 << 28) | (tc << 20) | flow
+    if elim is not None:
+        inner = bytes([proto, 0, 4, 1, elim, 1, 1, 0]) + inner
+        proto = 60
     return struct.pack("!IHBB16s16s", w0, len(inner), proto, ttl,
                        socket.inet_pton(socket.AF_INET6, src),
                        socket.inet_pton(socket.AF_INET6, dst)) + inner
@@ -679,11 +732,28 @@ def cmd_selftest(a):
                   "IPv6 outer with %s=%s" % (k, v))
     run_check(build_outer(6, in4, *ends[6]), 4, True,
               "IPv6 outer where IPv4 is wanted")
-    # An RFC 2473 encapsulation limit option in a destination options
-    # header (what Linux ip6tnl adds by default): not promised.
-    dopt = bytes([PROTO_IPIP, 0, 4, 1, 4, 1, 1, 0])
-    w = build_outer(6, dopt + in4, *ends[6], proto=60)
-    run_check(w, 6, True, "IPv6 outer with a destination options header")
+    # The RFC 2473 encapsulation limit: missing, wrong value, malformed.
+    run_check(build_outer(6, in4, *ends[6], elim=None), 6, True,
+              "IPv6 outer without the encapsulation limit option")
+    run_check(build_outer(6, in4, *ends[6], elim=3), 6, True,
+              "IPv6 outer with encapsulation limit 3")
+    run_check(build_outer(4, in4, *ends[4], df=False), 4, True,
+              "IPv4 outer without DF for an inner with DF")
+    in4nodf = bytearray(in4)
+    in4nodf[6] &= ~0x40
+    in4nodf[10:12] = b"\0\0"
+    in4nodf[10:12] = struct.pack("!H", cksum(bytes(in4nodf[:20])))
+    run_check(build_outer(4, bytes(in4nodf), *ends[4], df=False), 4, False,
+              "IPv4 outer without DF for an inner without DF")
+    run_check(build_outer(4, bytes(in4nodf), *ends[4]), 4, True,
+              "IPv4 outer with DF for an inner without DF")
+    global ENCAPLIMIT
+    ENCAPLIMIT = None
+    run_check(build_outer(6, in4, *ends[6], elim=None), 6, False,
+              "encaplimit none: no option")
+    run_check(build_outer(6, in4, *ends[6]), 6, True,
+              "encaplimit none: an option anyway")
+    ENCAPLIMIT = 4
 
     # emit-check over pcap files: good, changed inner, lost packet.
     d = tempfile.mkdtemp(prefix="wire-selftest.")
