@@ -32,6 +32,7 @@
 #define IPIPD_RESOLVE_INTERVAL	60	/* seconds */
 
 #define IPIPD_DEFAULT_ENCAPLIMIT 4	/* as Linux ip6tnl */
+#define TUN_MIN_MTU_V6		1280	/* IPv6 minimum link MTU, RFC 8200 5 */
 
 /* Tunnel modes, with the names of ip-link(8). */
 enum tun_mode {
@@ -193,5 +194,6 @@ void	 engine_ready(struct ipipd *);
 /* priv_daemon.c */
 void	 daemon_begin(void);
 void	 daemon_ready(void);
+void	 warn_kernel_tunnels(void);
 
 #endif /* IPIPD_PRIV_H */

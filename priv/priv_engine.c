@@ -118,6 +118,7 @@ engine_ready(struct ipipd *env)
 	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
 	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
 	    env->res.tun_created ? " (temporary device)" : "");
+	warn_kernel_tunnels();
 	daemon_ready();
 	log_tee_stderr(0);
 }

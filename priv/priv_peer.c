@@ -122,6 +122,14 @@ default_tun_mtu(const struct ipipd *env)
 {
 	uint32_t	 hdr = conf_outer_hdrlen(&env->conf, env->remote.af);
 
+	/*
+	 * The kernel disables IPv6 on a device below 1280 bytes; the engine
+	 * sends inner IPv6 packets of up to 1280 in outer fragments (RFC
+	 * 2473 7.1), so a tunnel carrying IPv6 never goes below it.
+	 */
+	if ((conf_carry(&env->conf) & TUN_CARRY_V6) &&
+	    env->outer_mtu < hdr + TUN_MIN_MTU_V6)
+		return TUN_MIN_MTU_V6;
 	if (env->outer_mtu < hdr + 68)
 		return 68;
 	return env->outer_mtu - hdr;

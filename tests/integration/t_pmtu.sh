@@ -209,4 +209,23 @@ nsx "$NS_B" ip link set "$VETH_B" mtu 1280 || die "veth B mtu 1280"
 pmtu_1280 6 1232
 pmtu_1280 4 1260
 
+# The default MTU never goes below IPv6's minimum on a tunnel that
+# carries IPv6 (the kernel would disable IPv6 on the TUN): 1280 over the
+# 1280 link, not 1232, and a full 1280-byte IPv6 packet passes with DF
+# semantics, in outer fragments.  With `mode ipip` (IPv4 only), the room.
+log "=== default MTU over the 1280 link"
+PAIRN=$((${PAIRN:-0} + 1))
+TA=ta$SID$PAIRN TB=tb$SID$PAIRN
+pair_up 6 auto "$TA" "$TB"
+expect_eq "$(link_mtu "$NS_A" "$TA")" 1280 "default TUN mtu, IPv6 outer, mode any"
+ping_pass "$NS_A" 2 -6 -Mdo -s 1232 "$IN6B"
+ping_pass "$NS_B" 2 -6 -Mdo -s 1232 "$IN6A"
+pair_down "$TA" "$TB"
+PAIRN=$((PAIRN + 1))
+TA=ta$SID$PAIRN
+side_up a pre "$TA" "$TMPD/ipiponly.log" remote "$V6B" mode ipip6
+expect_eq "$(link_mtu "$NS_A" "$TA")" 1232 "default TUN mtu, IPv6 outer, mode ipip6"
+stop_ipipd "$PID_A" "$TMPD/ipiponly.log"
+nsx "$NS_A" ip link delete "$TA" 2>/dev/null
+
 finish
