@@ -134,6 +134,7 @@ int	 conf_keyword(struct ipipd_conf *, const char *, const char *, int *,
 	    char *, size_t);
 int	 conf_finish(struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
+uint32_t conf_max_mtu(const struct ipipd_conf *, int);
 uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
 
 /* conf_file.c */

@@ -426,7 +426,23 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 	if (c->af == AF_INET6 && (c->seen & W_TOS))
 		return kw_err(err, len, "tos is for an IPv4 outer header, but "
 		    "the tunnel runs over IPv6 (use tclass)");
+	if (c->af != AF_UNSPEC && c->mtu > conf_max_mtu(c, c->af))
+		return kw_err(err, len, "mtu %u is too large: an outer %s "
+		    "packet holds at most %u bytes of inner packet", c->mtu,
+		    af_name(c->af), conf_max_mtu(c, c->af));
 	return 0;
+}
+
+/*
+ * The largest inner packet an outer packet can hold, fragmented or not:
+ * IPv4's total length and IPv6's payload length are 16 bits.
+ */
+uint32_t
+conf_max_mtu(const struct ipipd_conf *c, int af)
+{
+	if (af == AF_INET)
+		return 65535 - conf_outer_hdrlen(c, af);
+	return 65535 - (conf_outer_hdrlen(c, af) - 40);
 }
 
 uint8_t

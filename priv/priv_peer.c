@@ -236,6 +236,11 @@ peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 		    env->conf.af == AF_INET6 ? "IPv6 " : "");
 	env->local = addr_is_set(&env->conf.local) ? env->conf.local : ri.src;
 	env->outer_mtu = ri.mtu;
+	if (env->conf.mtu > conf_max_mtu(&env->conf, env->remote.af))
+		fatalx("mtu %u is too large: an outer %s packet holds at "
+		    "most %u bytes of inner packet", env->conf.mtu,
+		    env->remote.af == AF_INET ? "IPv4" : "IPv6",
+		    conf_max_mtu(&env->conf, env->remote.af));
 	env->tun_mtu = env->conf.mtu ? env->conf.mtu : default_tun_mtu(env);
 	if (env->tun_mtu < 68)
 		fatalx("outer MTU %u is too small for a tunnel", ri.mtu);

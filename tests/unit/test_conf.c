@@ -116,6 +116,10 @@ test_errors(void **state)
 		{ { "dev", "t", "remote", "192.0.2.1", "mode", "ip6ip6",
 		    NULL }, "192.0.2.1" },
 		{ { "dev", "t", "remote", "r", "mtu", NULL }, "value" },
+		{ { "dev", "t", "remote", "192.0.2.1", "mtu", "65516", NULL },
+		    "65515" },
+		{ { "dev", "t", "remote", "2001:db8::1", "mtu", "65528",
+		    NULL }, "65527" },
 	};
 	struct ipipd_conf	 c;
 	size_t			 i;
@@ -128,6 +132,27 @@ test_errors(void **state)
 			fail_msg("case %zu: '%s' does not name '%s'", i, err,
 			    bad[i].names);
 	}
+}
+
+/* The largest MTUs an outer packet can hold are accepted. */
+static void
+test_max_mtu(void **state)
+{
+	const char	*v4[] = { "dev", "t", "remote", "192.0.2.1", "mtu",
+			    "65515", NULL };
+	const char	*v6[] = { "dev", "t", "remote", "2001:db8::1", "mtu",
+			    "65535", "encaplimit", "none", NULL };
+	const char	*any[] = { "dev", "t", "remote", "r", "mtu", "65535",
+			    NULL };
+	struct ipipd_conf	 c;
+
+	(void)state;
+	assert_int_equal(apply(&c, v4), 0);
+	assert_int_equal(apply(&c, v6), 0);
+	/* Family unknown until the name resolves: checked at start-up. */
+	assert_int_equal(apply(&c, any), 0);
+	assert_int_equal(conf_max_mtu(&c, AF_INET), 65515);
+	assert_int_equal(conf_max_mtu(&c, AF_INET6), 65527);
 }
 
 static char *
@@ -191,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_max_mtu),
 		cmocka_unit_test(test_file),
 	};
 
