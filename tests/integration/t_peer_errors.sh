@@ -1,10 +1,10 @@
 #!/bin/bash
-#
 # The peer has no tunnel yet: its kernel answers our tunnel packets with
 # ICMP errors (protocol unreachable over IPv4, parameter problem over
-# IPv6).  ipipd must keep running and forward as soon as the peer's
-# ipipd starts.  (The README of a userland predecessor warns of floods
-# of "connection refused" in this case.)
+# IPv6).  ipipd relays them to the inner sender as unreachable errors of
+# the inner family (ping shows them), keeps running, does not flood its
+# log, and forwards as soon as the peer's ipipd starts.  (The README of
+# a userland predecessor warns of floods of "connection refused" here.)
 
 . "$(dirname "$0")/../lib.sh"
 setup_common
@@ -18,11 +18,18 @@ peer_errors() {
 	log "=== outer IPv$outer, peer without a tunnel"
 	LOG_A=$TMPD/a$n.log LOG_B=$TMPD/b$n.log
 	side_up a pre "$ta" "$LOG_A" remote "$ra"
-	# Nothing answers in B but its kernel, with ICMP errors.
-	nsx "$NS_A" ping -4 -n -q -c 5 -i 0.2 -W 1 "$IN4B" >/dev/null &&
+	# Nothing answers in B but its kernel, with ICMP errors, which
+	# ipipd relays to the inner sender as host/address unreachable
+	# (RFC 2003 4), in the inner packet's family: over an IPv4 outer,
+	# the ICMPv4 error about a 6in4 packet becomes ICMPv6, as sit does.
+	nsx "$NS_A" ping -4 -n -c 5 -i 0.2 -W 1 "$IN4B" >"$TMPD/p4.$n" 2>&1 &&
 		error "ping answered although B has no tunnel"
-	nsx "$NS_A" ping -6 -n -q -c 5 -i 0.2 -W 1 "$IN6B" >/dev/null &&
+	nsx "$NS_A" ping -6 -n -c 5 -i 0.2 -W 1 "$IN6B" >"$TMPD/p6.$n" 2>&1 &&
 		error "ping answered although B has no tunnel"
+	expect_file_match "$TMPD/p4.$n" "Destination Host Unreachable" \
+	    "IPv4 inner over IPv$outer: the peer's ICMP error relayed"
+	expect_file_match "$TMPD/p6.$n" "Destination unreachable: Address unreachable" \
+	    "IPv6 inner over IPv$outer: the peer's ICMP error relayed"
 	if pid_running "$PID_A"; then
 		ok "ipipd still running after the peer's ICMP errors"
 	else
