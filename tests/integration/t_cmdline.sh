@@ -79,6 +79,9 @@ done <<<"$BAD_TABLE"
 
 # The same with -n: still rejected.
 bad abc -n dev "$T" remote "$V4B" mtu abc
+# Larger than an outer packet can hold: the limit is named.
+bad 65515 -n dev "$T" remote "$V4B" mtu 65516
+bad 65527 -n -6 dev "$T" remote "$V6B" mtu 65535
 
 # -n with good arguments: exit 0, no device.
 good_n() {
@@ -99,7 +102,8 @@ good_n() {
 good_n -n dev "$T" remote "$V4B"
 good_n -n -d dev "$T" remote "$V4B"
 good_n -n dev "$T" local "$V4A" remote "$V4B" mtu 1400
-good_n -n -6 dev "$T" remote "$V6B" mtu 65535
+good_n -n -6 dev "$T" remote "$V6B" mtu 65527
+good_n -n -6 dev "$T" remote "$V6B" mtu 65535 encaplimit none
 good_n -n -4 dev "$T" remote "$V4B" mtu 68
 good_n -n -v dev "$T" local "$V6A" remote "$V6B"
 
