@@ -29,24 +29,40 @@ now_ms() { date +%s%3N; }
 # ms_fmt MS: "1.234 s".
 ms_fmt() { printf '%d.%03d s' $(($1 / 1000)) $(($1 % 1000)); }
 
-# resume_after T0 NS DEST LIMIT: one DF-less echo every ~0.25 s until one
-# is answered; RESUME_MS is the time from T0 (ms) to that answer.  A
-# probe is sent only after T0, so its answer went the new way.  1 when
-# nothing came back within LIMIT seconds of T0.
+# echoes_ok NS DEST COUNT [WAIT]: COUNT echoes 0.2 s apart, all answered.
+echoes_ok() {
+	local fam=-4
+	case $2 in *:*) fam=-6 ;; esac
+	nsx "$1" ping "$fam" -n -q -c "$3" -i 0.2 -W "${4:-1}" "$2" 2>&1 |
+		grep -Eq " $3 received"
+}
+
+# resume_after T0 NS DEST LIMIT: one echo every ~0.25 s until one is
+# answered and the 3 echoes after it are answered too (during a change
+# a few may pass on a half-switched path); RESUME_MS is the time from T0
+# (ms) to the first answer of that run.  Probes are sent only after T0.
+# 1 when that did not happen within LIMIT seconds of T0.
 resume_after() {
-	local t0=$1 ns=$2 dst=$3 limit=$(($4 * 1000)) fam=-4 t
-	case $dst in *:*) fam=-6 ;; esac
+	local t0=$1 ns=$2 dst=$3 limit=$(($4 * 1000)) t
 	RESUME_MS=
 	while :; do
-		if nsx "$ns" ping "$fam" -n -q -c 1 -W 0.25 "$dst" \
-		    >/dev/null 2>&1; then
+		if echoes_ok "$ns" "$dst" 1 0.25; then
 			t=$(now_ms)
-			RESUME_MS=$((t - t0))
-			return 0
+			if echoes_ok "$ns" "$dst" 3; then
+				RESUME_MS=$((t - t0))
+				return 0
+			fi
 		fi
-		t=$(now_ms)
-		[ $((t - t0)) -ge "$limit" ] && return 1
+		[ $(($(now_ms) - t0)) -ge "$limit" ] && return 1
 	done
+}
+
+# seen_after T0 LOG ERE LIMIT: wait for a line; SEEN_MS is the time from
+# T0 to when it was seen (polled every 0.1 s).
+seen_after() {
+	SEEN_MS=
+	wait_log "$2" "$3" "$4" || return 1
+	SEEN_MS=$(($(now_ms) - $1))
 }
 
 # expect_resume WHAT T0 NS DEST TARGET LIMIT: traffic must come back
