@@ -124,3 +124,27 @@ status_line() {
 		return 1
 	grep -E -- "$re" "$logf" | tail -n 1
 }
+
+# set_hosts NS LINE...: /etc/netns/NS/hosts (which `ip netns exec NS`
+# mounts over /etc/hosts), rewritten in place with one write: the mount
+# holds the inode, so no rename; a reader must not catch it half-written.
+set_hosts() {
+	local ns=$1 d=/etc/netns/$1 text
+	shift
+	mkdir -p "$d" || die "mkdir $d"
+	_ETC_NETNS+=("$d")
+	text=$(printf '127.0.0.1 localhost\n::1 localhost\n'; printf '%s\n' "$@")
+	printf '%s\n' "$text" >"$d/hosts"
+}
+
+# hosts_only NS: names in NS come from its hosts file alone, so that a
+# name missing there fails at once instead of waiting for a DNS server.
+# Before the daemon starts: `ip netns exec` mounts what exists then.
+hosts_only() {
+	local d=/etc/netns/$1
+	mkdir -p "$d" || die "mkdir $d"
+	_ETC_NETNS+=("$d")
+	printf 'hosts: files\n' >"$d/nsswitch.conf"
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
+	    >"$d/resolv.conf"
+}

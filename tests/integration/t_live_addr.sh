@@ -20,7 +20,7 @@ need_cmd sysctl
 mk_pair
 
 # A's address for B, as a name.
-set_peer_a() { hosts_file "$NS_B" "$1 peer-a" "$2 peer-a"; }
+set_peer_a() { set_hosts "$NS_B" "$1 peer-a" "$2 peer-a"; }
 set_peer_a "$V4A" "$V6A"
 
 # ---------------------------------------------------------------- local

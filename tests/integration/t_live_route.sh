@@ -47,7 +47,7 @@ move() {
 		hdr=48
 	fi
 	log "=== outer IPv$fam: default route from $VETH_A to $WA"
-	hosts_file "$NS_B" "$la1 peer-a"
+	set_hosts "$NS_B" "$la1 peer-a"
 	LOG_A=$TMPD/a$n.log LOG_B=$TMPD/b$n.log
 	side_up a auto "$ta" "$LOG_A" remote "$rb"
 	expect_match "$(up_line "$LOG_A")" "local $la1 remote $rb mtu $((1500 - hdr)) " \
@@ -62,7 +62,7 @@ move() {
 	else
 		run nsx "$NS_A" ip -6 route replace default via "$gw2" dev "$WA"
 	fi
-	hosts_file "$NS_B" "$la2 peer-a"
+	set_hosts "$NS_B" "$la2 peer-a"
 	t0=$(now_ms)
 	if seen_after "$t0" "$LOG_A" "outer local $la2 remote $rb mtu 1400" 10
 	then
