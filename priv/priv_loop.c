@@ -211,7 +211,13 @@ child_input(struct ipipd *env, struct child *c,
 	if ((n = imsg_read(&c->ibuf)) == -1) {
 		if (errno == EAGAIN)
 			return;
-		fatal("read from %s", c->name);
+		/*
+		 * A child that dies with our messages unread resets the
+		 * socket: that is its death, to be handled like EOF.
+		 */
+		if (errno != ECONNRESET)
+			fatal("read from %s", c->name);
+		n = 0;
 	}
 	if (n == 0) {
 		child_lost(env, c);
