@@ -195,8 +195,11 @@ peer_recheck(struct ipipd *env)
 		mtu = ri.mtu;
 	}
 	if (addr_eq(&local, &env->local) && mtu == env->outer_mtu &&
-	    (why != NULL) == env->paused)
+	    (why != NULL) == env->paused) {
+		/* A reload may have dropped mtu or changed the header. */
+		follow_tun_mtu(env);
 		return;
+	}
 	if (why != NULL && !env->paused)
 		log_warnx("tunnel paused: %s (remote %s)", why,
 		    addr_fmt(&env->remote, r, sizeof(r)));

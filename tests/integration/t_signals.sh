@@ -123,6 +123,15 @@ fi
 sleep 0.5
 expect_eq "$(link_mtu "$NS_A" "$TA")" 1300 "$TA mtu after the bad reload"
 ping_ok "$NS_A" "$IN4B" 56
+
+log "=== SIGHUP: mtu removed from the file: back to the default (1480)"
+conf "dev $TA" "remote $V4B"
+kill -HUP "$PID_A"
+if wait_until 5 eval "[ \"\$(link_mtu '$NS_A' '$TA')\" = 1480 ]"; then
+	ok "$TA mtu 1480 after the reload"
+else
+	error "$TA mtu $(link_mtu "$NS_A" "$TA") after mtu was removed, want 1480"
+fi
 stop_ipipd "$PID_A" "$LOG_A"
 
 log "=== SIGHUP without -f: the command line is read again"
