@@ -251,7 +251,12 @@ next_timeout(struct ipipd *env, uint64_t now)
 	int		 i;
 
 	t[0] = env->recheck_ms;
-	t[1] = env->engine_started ? env->resolve_ms : 0;
+	/*
+	 * Only while a request can be sent: with one out, or no resolver
+	 * to ask, a past resolve_ms would make poll() return at once.
+	 */
+	t[1] = env->engine_started && !env->resolving &&
+	    env->resolver.alive ? env->resolve_ms : 0;
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
 	for (i = 0; i < 4; i++)

@@ -8,6 +8,8 @@
 #    traffic is measured and reported against the 1 s target;
 #  - kill -9 of the resolver: logged, restarted, and re-resolution goes
 #    on (the new resolver's lookup count grows; the tunnel keeps going);
+#  - a stopped (SIGSTOP) resolver with a request outstanding: the parent
+#    waits without burning CPU;
 #  - an engine that fails at once every time (ipipd run from a copy of
 #    the build directory whose ipipd-engine is then replaced by a copy of
 #    false(1)): the parent gives up with a clear error and exits non-zero;
@@ -71,6 +73,23 @@ line=$(status_line "$PID_A" "$LOG_A" 'resolver: status: ') ||
 	error "no status line from the new resolver"
 expect_match "$line" 'status: ([2-9]|[1-9][0-9]+) lookups, 0 failed' \
     "new resolver's status (re-resolution goes on)"
+ping_both_ways
+
+log "=== a stalled resolver: the parent waits for it without spinning"
+# cpu_ticks PID: user + system time in clock ticks.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+run kill -STOP "$res3"
+sleep 1.5	# resolve-interval 1: a request is now outstanding
+c0=$(cpu_ticks "$PID_A")
+sleep 3
+c1=$(cpu_ticks "$PID_A")
+run kill -CONT "$res3"
+hz=$(getconf CLK_TCK)
+if [ $((c1 - c0)) -le $((hz / 5)) ]; then
+	ok "parent used $((c1 - c0)) ticks of CPU in 3 s (CLK_TCK $hz)"
+else
+	error "parent used $((c1 - c0)) ticks of CPU in 3 s while the resolver was stopped (CLK_TCK $hz): busy loop"
+fi
 ping_both_ways
 stop_ipipd "$PID_A" "$LOG_A"
 
