@@ -5,7 +5,8 @@
 #
 #  1. explicit `local ADDR`: while ADDR is absent from the host the
 #     tunnel pauses (logged once, packets counted as tun-nopeer in the
-#     SIGUSR1 status) and it resumes when ADDR comes back;
+#     SIGUSR1 status) and it resumes when ADDR comes back (IPv4; IPv6
+#     with the address coming back through duplicate address detection);
 #  2. no `local`, outer IPv4 then outer IPv6: A's address is deleted and
 #     a different one added, as a DHCP renewal would, while a ping runs
 #     through the tunnel.  B reaches A by a name (as dynamic DNS would
@@ -65,6 +66,27 @@ expect_eq "$(count_lines "$LOG_A" 'tunnel paused')" 1 "pause lines"
 expect_same_procs "$procs" "$(proc_set "$PID_A")" "A through the pause"
 pair_down tl$SID tm$SID
 nsx "$NS_A" ip address del 192.0.2.21/24 dev "$VETH_A"
+
+log "=== explicit local $V6A: absent, then back with duplicate address detection"
+# Another address in the prefix keeps the prefix route.
+nsx "$NS_A" ip address add 2001:db8::21/64 dev "$VETH_A" nodad || die "add ::21"
+LOG_A=$TMPD/a6.log LOG_B=$TMPD/b6.log
+side_up a auto tl$SID "$LOG_A" local "$V6A" remote "$V6B"
+side_up b auto tm$SID "$LOG_B" remote "$V6A"
+ping_ok "$NS_A" "$IN4B" 56
+procs=$(proc_set "$PID_A")
+run nsx "$NS_A" ip address del "$V6A/64" dev "$VETH_A"
+wait_log "$LOG_A" 'tunnel paused: local address not on this host' 5 \
+    "$PID_A" || error "no 'tunnel paused' line for $V6A"
+# With DAD: tentative first (not usable as a source), then valid.
+t0=$(now_ms)
+run nsx "$NS_A" ip address add "$V6A/64" dev "$VETH_A"
+expect_resume "local $V6A back (after DAD)" "$t0" "$NS_A" "$IN4B" 4 15
+expect_file_match "$LOG_A" "outer local $V6A .*tunnel resumed" "resume line"
+expect_eq "$(count_lines "$LOG_A" 'tunnel paused')" 1 "pause lines"
+expect_same_procs "$procs" "$(proc_set "$PID_A")" "A through the pause"
+pair_down tl$SID tm$SID
+nsx "$NS_A" ip address del 2001:db8::21/64 dev "$VETH_A"
 
 # ------------------------------------------------------- DHCP renewal
 # renew FAM OLD NEW PREFIXLEN: A's address OLD goes, NEW comes.
