@@ -50,6 +50,7 @@ struct ipipd_conf {
 	struct tun_addr	 local;		/* AF_UNSPEC: from the routing table */
 	uint32_t	 mtu;		/* 0: outer MTU minus outer header */
 	uint8_t		 af;		/* -4/-6/mode pin, else AF_UNSPEC */
+	uint8_t		 af_flag;	/* -4/-6 alone (what SIGHUP keeps) */
 	enum tun_mode	 mode;
 	uint8_t		 ttl;		/* 0: inherit */
 	uint8_t		 tos;		/* IPv4 outer */

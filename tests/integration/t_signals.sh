@@ -9,9 +9,9 @@
 # packet counters grow with the traffic.
 #
 # SIGHUP: the configuration (-f FILE, or the command line) is read
-# again; what can change without privileges is applied (here: mtu, ttl),
-# what cannot (dev) is named in the log and kept, and a file with an
-# error changes nothing.  A relative -f path still works after the
+# again; what can change without privileges is applied (here: mtu, ttl,
+# the remote, even of the other family), what cannot (dev) is named in
+# the log and kept, and a file with an error changes nothing.  A relative -f path still works after the
 # daemon (no -d) has changed its directory to /.
 
 . "$(dirname "$0")/../lib.sh"
@@ -132,7 +132,33 @@ if wait_until 5 eval "[ \"\$(link_mtu '$NS_A' '$TA')\" = 1480 ]"; then
 else
 	error "$TA mtu $(link_mtu "$NS_A" "$TA") after mtu was removed, want 1480"
 fi
+
+log "=== SIGHUP: a new remote ($V6B): outer IPv6 from then on"
+procs=$(proc_set "$PID_A")
+stop_ipipd "$PID_B" "$LOG_B"
+nsx "$NS_B" ip link delete "$TB" 2>/dev/null
+LOG_B=$TMPD/b2.log
+side_up b auto "$TB" "$LOG_B" remote "$V6A"
+conf "dev $TA" "remote $V6B"
+kill -HUP "$PID_A"
+wait_log "$LOG_A" "reload: remote is now $V6B" 5 ||
+	error "no 'reload: remote is now $V6B' line"
+if wait_log "$LOG_A" "outer local $V6A remote $V6B mtu 1500" 5; then
+	ok "A switched to $V6B"
+else
+	error "no 'outer local $V6A remote $V6B mtu 1500' line"
+	show_log "$LOG_A"
+fi
+wait_until 5 eval "[ \"\$(link_mtu '$NS_A' '$TA')\" = 1452 ]" ||
+	error "$TA mtu $(link_mtu "$NS_A" "$TA") over IPv6, want 1452"
+ping_ok "$NS_A" "$IN4B" 56
+ping_ok "$NS_B" "$IN6A" 1000
+expect_same_procs "$procs" "$(proc_set "$PID_A")" "reload of remote"
 stop_ipipd "$PID_A" "$LOG_A"
+stop_ipipd "$PID_B" "$LOG_B"
+nsx "$NS_B" ip link delete "$TB" 2>/dev/null
+LOG_B=$TMPD/b3.log
+side_up b auto "$TB" "$LOG_B" remote "$V4A" mtu 1400
 
 log "=== SIGHUP without -f: the command line is read again"
 LOG_A=$TMPD/a2.log
