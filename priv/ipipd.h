@@ -124,6 +124,7 @@ struct ipipd {
 	int			 resolving;	/* a request is out */
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
+	int			 unreach_logged; /* for this remote */
 };
 
 /* parse.c */
@@ -184,6 +185,7 @@ void	 peer_request_resolve(struct ipipd *);
 void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
 void	 peer_recheck(struct ipipd *);
 void	 peer_tick(struct ipipd *, uint64_t);
+void	 peer_unreachable(struct ipipd *);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
 
 /* priv_engine.c */

@@ -174,6 +174,11 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 	case IMSG_LOG:
 		child_log(&env->engine, imsg);
 		break;
+	case IMSG_PEER_UNREACH:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine sent a malformed unreachable message");
+		peer_unreachable(env);
+		break;
 	default:
 		fatalx("engine sent unexpected message type %u",
 		    imsg->hdr.type);

@@ -270,9 +270,27 @@ peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
 	    addr_fmt(&next, a, sizeof(a)), addr_fmt(&env->remote, b,
 	    sizeof(b)));
 	env->remote = next;
+	env->unreach_logged = 0;
 	env->local.af = AF_UNSPEC;	/* forces the push */
 	env->paused = 0;
 	peer_recheck(env);
+}
+
+/*
+ * The engine reports that the remote keeps answering with unreachable
+ * errors: ask for the name again now (logged once per remote address).
+ */
+void
+peer_unreachable(struct ipipd *env)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (!env->unreach_logged)
+		log_info("remote %s (%s) answers unreachable; resolving "
+		    "it again", env->conf.remote, addr_fmt(&env->remote, a,
+		    sizeof(a)));
+	env->unreach_logged = 1;
+	env->resolve_ms = mono_ms();
 }
 
 void

@@ -16,7 +16,10 @@
 #   -> nothing (keeps C, logged once, traffic goes on)
 #   -> B's IPv4 only (resolves again; back to outer IPv4)
 #
-# and with -4 a name that turns IPv6-only keeps the IPv4 address.
+# and with -4 a name that turns IPv6-only keeps the IPv4 address.  Last,
+# with B's ipipd gone (B's kernel answers ICMP protocol unreachable) and
+# resolve-interval 600, the engine's report of the unreachables makes A
+# look the name up again at once.
 # Which peer answers is told by its TUN counters.
 
 . "$(dirname "$0")/../lib.sh"
@@ -127,6 +130,27 @@ fi
 expect_eq "$(count_lines "$LOG_A" "remote peer is now")" 0 "switches with -4"
 answers_from "$NS_B" "$TB"
 stop_ipipd "$PID_A" "$LOG_A"
+
+log "=== remote answers unreachable: resolved again long before the interval"
+# B without ipipd: its kernel answers protocol 4 with ICMP protocol
+# unreachable.  resolve-interval 600: only the engine's report can make
+# A look the name up again.
 stop_ipipd "$PID_B" "$LOG_B"
+set_hosts "$NS_A" "$V4B peer"
+LOG_A=$TMPD/a3.log
+side_up a auto tz$SID "$LOG_A" remote peer resolve-interval 600
+set_hosts "$NS_A" "$C6 peer"
+t0=$(now_ms)
+nsx "$NS_A" ping -n -q -c 10 -i 0.2 -W 1 "$IN4B" >/dev/null 2>&1
+if seen_after "$t0" "$LOG_A" "remote peer is now $C6" 15; then
+	ok "A re-resolved after unreachables: $(grep -E 'answers unreachable' "$LOG_A")"
+	echo "MEASURED re-resolution after unreachables: $SEEN_MS ms"
+else
+	error "A did not re-resolve 'peer' after ICMP unreachables from $V4B"
+	show_log "$LOG_A"
+fi
+expect_eq "$(count_lines "$LOG_A" 'answers unreachable')" 1 "'answers unreachable' lines"
+answers_from "$NS_C" "$TC"
+stop_ipipd "$PID_A" "$LOG_A"
 stop_ipipd "$PID_C" "$LOG_C"
 finish
