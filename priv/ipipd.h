@@ -122,6 +122,8 @@ struct ipipd {
 	uint64_t		 recheck_ms;	/* route check due, 0: none */
 	uint64_t		 resolve_ms;	/* next resolution due */
 	int			 resolving;	/* a request is out */
+	unsigned int		 resolve_gen;	/* bumped when the name changes */
+	unsigned int		 resolving_gen;	/* ...as the request went out */
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
 	int			 unreach_logged; /* for this remote */

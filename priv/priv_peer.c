@@ -48,6 +48,7 @@ peer_request_resolve(struct ipipd *env)
 	    sizeof(req)) == -1)
 		fatal("imsg_compose");
 	env->resolving = 1;
+	env->resolving_gen = env->resolve_gen;
 }
 
 /* The answer comes from a less privileged process: check every field. */
@@ -299,6 +300,11 @@ peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
 	if (!resolve_answer_valid(ans))
 		fatalx("resolver sent a malformed answer");
 	env->resolving = 0;
+	if (env->resolving_gen != env->resolve_gen) {
+		/* For the name before a reload: ask for the new one. */
+		env->resolve_ms = mono_ms();
+		return;
+	}
 	env->resolve_ms = mono_ms() + env->conf.resolve_interval * 1000;
 	if (!env->engine_started)
 		peer_first(env, ans);

@@ -105,7 +105,12 @@ priv_reload(struct ipipd *env)
 	}
 	env->recheck_ms = mono_ms();	/* header size may have changed */
 	if (renamed) {
-		memset(&env->remote, 0, sizeof(env->remote));
+		/*
+		 * The current remote stays until the new name's answer (the
+		 * engine always has one); an answer still out is for the
+		 * old name and is dropped.
+		 */
+		env->resolve_gen++;
 		env->resolve_ms = mono_ms();
 		log_info("reload: remote is now %s", c.remote);
 	}

@@ -131,6 +131,38 @@ expect_eq "$(count_lines "$LOG_A" "remote peer is now")" 0 "switches with -4"
 answers_from "$NS_B" "$TB"
 stop_ipipd "$PID_A" "$LOG_A"
 
+log "=== SIGHUP renames the remote while a lookup of the old name is out"
+# The resolver is stopped with a request for "peer" pending; the reload
+# names "peer2" (resolve-interval 600).  The late answer for "peer" must
+# not be taken for "peer2".
+CONF=$TMPD/r.conf
+printf '%s\n' "dev ty$SID" "remote peer" "resolve-interval 1" >"$CONF"
+chmod 0644 "$CONF"
+set_hosts "$NS_A" "$V4B peer" "$C6 peer2"
+LOG_A=$TMPD/a4.log
+ipipd_up "$NS_A" "$LOG_A" -f "$CONF"
+PID_A=$IPIPD_PID
+tun_addrs "$NS_A" ty$SID "$IN4A" "$IN4B" "$IN6A" "$IN6B"
+answers_from "$NS_B" "$TB"
+res=$(child_of "$PID_A" ipipd-resolver)
+run kill -STOP "$res"
+sleep 1.5	# the next lookup of "peer" is now out
+printf '%s\n' "dev ty$SID" "remote peer2" "resolve-interval 600" >"$CONF"
+kill -HUP "$PID_A"
+wait_log "$LOG_A" 'reload: remote is now peer2' 5 ||
+	error "no 'reload: remote is now peer2'"
+run kill -CONT "$res"
+if wait_log "$LOG_A" "remote peer2 is now $C6" 5; then
+	ok "peer2 resolved to $C6 after the reload"
+else
+	error "no 'remote peer2 is now $C6' within 5 s"
+	show_log "$LOG_A"
+fi
+expect_eq "$(count_lines "$LOG_A" "remote peer2 is now $V4B")" 0 \
+    "the old name's answer taken for the new one"
+answers_from "$NS_C" "$TC"
+stop_ipipd "$PID_A" "$LOG_A"
+
 log "=== remote answers unreachable: resolved again long before the interval"
 # B without ipipd: its kernel answers protocol 4 with ICMP protocol
 # unreachable.  resolve-interval 600: only the engine's report can make
