@@ -134,9 +134,20 @@ if wait_until 3 eval "! link_exists '$NS_A' tg$SID"; then
 else
 	error "tg$SID still exists after the parent gave up"
 fi
-[ -z "$(ip netns pids "$NS_A" | xargs -r -n1 sh -c \
-    'cat /proc/$0/comm' 2>/dev/null | grep -E '^ipipd')" ] ||
-	error "ipipd processes left in $NS_A after the give-up"
+# ipipd_left NS: pids of running (not zombie) ipipd* processes in NS.
+ipipd_left() {
+	local p
+	for p in $(ip netns pids "$1"); do
+		case $(cat "/proc/$p/comm" 2>/dev/null) in
+		ipipd*) pid_running "$p" && echo "$p" ;;
+		esac
+	done
+}
+if wait_until 3 eval '[ -z "$(ipipd_left "$NS_A")" ]'; then
+	ok "no ipipd process left in $NS_A after the give-up"
+else
+	error "ipipd processes left in $NS_A after the give-up: $(ipipd_left "$NS_A")"
+fi
 
 log "=== kill -9 of the parent"
 LOG_P=$TMPD/p.log
