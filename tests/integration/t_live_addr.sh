@@ -91,7 +91,7 @@ nsx "$NS_A" ip address del 2001:db8::21/64 dev "$VETH_A"
 # ------------------------------------------------------- DHCP renewal
 # renew FAM OLD NEW PREFIXLEN: A's address OLD goes, NEW comes.
 renew() {
-	local fam=$1 old=$2 new=$3 plen=$4 n=$((++RUNS)) pa pb t0 bgp bgf
+	local fam=$1 old=$2 new=$3 plen=$4 n=$((++RUNS)) pa pb t0 tc bgp bgf
 	local nodad=
 	[ "$fam" = 6 ] && nodad=nodad
 	log "=== outer IPv$fam: $old -> $new on A while a ping runs"
@@ -110,15 +110,22 @@ renew() {
 	bg_ping "$NS_A" "$IN4B" "$bgf"
 	bgp=$BGPING_PID
 	sleep 1
+	tc=$(now_ms)
 	run nsx "$NS_A" ip address del "$old/$plen" dev "$VETH_A"
 	# shellcheck disable=SC2086
 	run nsx "$NS_A" ip address add "$new/$plen" dev "$VETH_A" $nodad
 	if [ "$fam" = 4 ]; then set_peer_a "$new" "$V6A"; else set_peer_a "$V4A" "$new"; fi
 	t0=$(now_ms)
+	if seen_after "$tc" "$LOG_A" "outer local $new remote" 10; then
+		ok "A uses $new $(ms_fmt "$SEEN_MS") after the change began"
+		echo "MEASURED IPv$fam A follows the address $SEEN_MS ms"
+	else
+		error "A did not log 'outer local $new remote'"
+		show_log "$LOG_A"
+	fi
 	expect_resume "IPv$fam address change" "$t0" "$NS_A" "$IN4B" 2 10
 	sleep 1
 	bg_ping_stop "$bgp" "$bgf"
-	expect_file_match "$LOG_A" "outer local $new remote" "A follows"
 	expect_file_match "$LOG_B" "remote peer-a is now $new" "B re-resolved"
 	ping_ok "$NS_B" "$IN6A" 56
 	expect_same_procs "$pa" "$(proc_set "$PID_A")" "A"
