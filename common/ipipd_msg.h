@@ -23,7 +23,7 @@
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS
- *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG
+ *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  */
@@ -51,6 +51,7 @@ enum imsg_type {
 	IMSG_RESOLVE_ANSWER,	/* struct msg_resolve_answer */
 	IMSG_LOG,		/* struct msg_log */
 	IMSG_STATUS,		/* no payload: log one status line */
+	IMSG_PEER_UNREACH,	/* no payload: remote answers unreachable */
 	IMSG_MAX
 };
 

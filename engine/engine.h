@@ -97,6 +97,8 @@ struct engine {
 	struct pkt_slot		*slots;		/* ENGINE_BATCH of them */
 	struct tx_queue		 txq;
 	struct engine_stats	 stats;
+	uint64_t		 unreach_window_ms;	/* peer_unreach.c */
+	unsigned int		 unreach_count;
 };
 
 /* engine_status.c */
@@ -126,6 +128,9 @@ void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 
 /* icmp_recv.c */
 void	 icmp_recv_errors(struct engine *, int, int);
+
+/* peer_unreach.c */
+void	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
 
 /* pmtu.c */
 uint64_t now_ms(void);

@@ -127,6 +127,11 @@ handle_error(struct engine *e, const struct sock_extended_err *ee,
 		e->stats.icmp_soft++;
 		return;
 	}
+	if ((ee->ee_origin == SO_EE_ORIGIN_ICMP &&
+	    ee->ee_type == ICMP_UNREACH) ||
+	    (ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
+	    ee->ee_type == ICMP6_DST_UNREACH))
+		peer_unreach_note(e, q, len, af);
 	relay_unreachable(e, q, len, af);
 }
 

@@ -51,6 +51,7 @@ struct ipipd_conf {
 	struct tun_addr	 local;		/* AF_UNSPEC: from the routing table */
 	uint32_t	 mtu;		/* 0: outer MTU minus outer header */
 	uint8_t		 af;		/* -4/-6/mode pin, else AF_UNSPEC */
+	uint8_t		 af_flag;	/* -4/-6 alone (what SIGHUP keeps) */
 	enum tun_mode	 mode;
 	uint8_t		 ttl;		/* 0: inherit */
 	uint8_t		 tos;		/* IPv4 outer */
@@ -122,8 +123,11 @@ struct ipipd {
 	uint64_t		 recheck_ms;	/* route check due, 0: none */
 	uint64_t		 resolve_ms;	/* next resolution due */
 	int			 resolving;	/* a request is out */
+	unsigned int		 resolve_gen;	/* bumped when the name changes */
+	unsigned int		 resolving_gen;	/* ...as the request went out */
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
+	int			 unreach_logged; /* for this remote */
 };
 
 /* parse.c */
@@ -185,6 +189,7 @@ void	 peer_request_resolve(struct ipipd *);
 void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
 void	 peer_recheck(struct ipipd *);
 void	 peer_tick(struct ipipd *, uint64_t);
+void	 peer_unreachable(struct ipipd *);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
 
 /* priv_engine.c */

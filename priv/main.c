@@ -139,6 +139,21 @@ start_children(struct ipipd *env)
 	env->engine.started_ms = env->resolver.started_ms = mono_ms();
 }
 
+/* SIGHUP reads the file again, after daemon_begin() went to "/". */
+static void
+conf_file_absolute(struct ipipd_conf *c)
+{
+	char	*p;
+
+	if (c->file[0] == '\0' || c->file[0] == '/')
+		return;
+	if ((p = realpath(c->file, NULL)) == NULL)
+		fatal("%s", c->file);
+	if (strlcpy(c->file, p, sizeof(c->file)) >= sizeof(c->file))
+		fatalx("%s: path too long", p);
+	free(p);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -154,6 +169,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init(env.conf.foreground, env.conf.verbose, LOG_DAEMON);
+	conf_file_absolute(&env.conf);
 	if (geteuid() != 0)
 		fatalx("must be started as root");
 	lookup_user(&env);

@@ -510,6 +510,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			    conf->af != (ch == '4' ? AF_INET : AF_INET6))
 				badarg("-4 and -6 exclude each other");
 			conf->af = ch == '4' ? AF_INET : AF_INET6;
+			conf->af_flag = conf->af;
 			break;
 		case 'd':
 			conf->foreground = 1;

@@ -174,6 +174,11 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 	case IMSG_LOG:
 		child_log(&env->engine, imsg);
 		break;
+	case IMSG_PEER_UNREACH:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine sent a malformed unreachable message");
+		peer_unreachable(env);
+		break;
 	default:
 		fatalx("engine sent unexpected message type %u",
 		    imsg->hdr.type);
@@ -211,7 +216,13 @@ child_input(struct ipipd *env, struct child *c,
 	if ((n = imsg_read(&c->ibuf)) == -1) {
 		if (errno == EAGAIN)
 			return;
-		fatal("read from %s", c->name);
+		/*
+		 * A child that dies with our messages unread resets the
+		 * socket: that is its death, to be handled like EOF.
+		 */
+		if (errno != ECONNRESET)
+			fatal("read from %s", c->name);
+		n = 0;
 	}
 	if (n == 0) {
 		child_lost(env, c);
@@ -245,7 +256,12 @@ next_timeout(struct ipipd *env, uint64_t now)
 	int		 i;
 
 	t[0] = env->recheck_ms;
-	t[1] = env->engine_started ? env->resolve_ms : 0;
+	/*
+	 * Only while a request can be sent: with one out, or no resolver
+	 * to ask, a past resolve_ms would make poll() return at once.
+	 */
+	t[1] = env->engine_started && !env->resolving &&
+	    env->resolver.alive ? env->resolve_ms : 0;
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
 	for (i = 0; i < 4; i++)

@@ -48,6 +48,7 @@ peer_request_resolve(struct ipipd *env)
 	    sizeof(req)) == -1)
 		fatal("imsg_compose");
 	env->resolving = 1;
+	env->resolving_gen = env->resolve_gen;
 }
 
 /* The answer comes from a less privileged process: check every field. */
@@ -203,8 +204,11 @@ peer_recheck(struct ipipd *env)
 		mtu = ri.mtu;
 	}
 	if (addr_eq(&local, &env->local) && mtu == env->outer_mtu &&
-	    (why != NULL) == env->paused)
+	    (why != NULL) == env->paused) {
+		/* A reload may have dropped mtu or changed the header. */
+		follow_tun_mtu(env);
 		return;
+	}
 	if (why != NULL && !env->paused)
 		log_warnx("tunnel paused: %s (remote %s)", why,
 		    addr_fmt(&env->remote, r, sizeof(r)));
@@ -280,9 +284,27 @@ peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
 	    addr_fmt(&next, a, sizeof(a)), addr_fmt(&env->remote, b,
 	    sizeof(b)));
 	env->remote = next;
+	env->unreach_logged = 0;
 	env->local.af = AF_UNSPEC;	/* forces the push */
 	env->paused = 0;
 	peer_recheck(env);
+}
+
+/*
+ * The engine reports that the remote keeps answering with unreachable
+ * errors: ask for the name again now (logged once per remote address).
+ */
+void
+peer_unreachable(struct ipipd *env)
+{
+	char	 a[ADDR_STRLEN];
+
+	if (!env->unreach_logged)
+		log_info("remote %s (%s) answers unreachable; resolving "
+		    "it again", env->conf.remote, addr_fmt(&env->remote, a,
+		    sizeof(a)));
+	env->unreach_logged = 1;
+	env->resolve_ms = mono_ms();
 }
 
 void
@@ -291,6 +313,11 @@ peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
 	if (!resolve_answer_valid(ans))
 		fatalx("resolver sent a malformed answer");
 	env->resolving = 0;
+	if (env->resolving_gen != env->resolve_gen) {
+		/* For the name before a reload: ask for the new one. */
+		env->resolve_ms = mono_ms();
+		return;
+	}
 	env->resolve_ms = mono_ms() + env->conf.resolve_interval * 1000;
 	if (!env->engine_started)
 		peer_first(env, ans);

@@ -37,7 +37,11 @@ reload_read(struct ipipd *env, struct ipipd_conf *c, char *err, size_t len)
 	int	 i, used;
 
 	conf_defaults(c);
-	c->af = env->conf.af;	/* -4/-6 are flags, not reloadable */
+	/*
+	 * -4/-6 are flags, not reloadable.  Not conf.af: that also holds
+	 * the family of the old literal remote, which may change.
+	 */
+	c->af = c->af_flag = env->conf.af_flag;
 	if (env->conf.file[0] != '\0')
 		return conf_read_file(c, env->conf.file, err, len);
 	/* The keywords follow the flags, as parse_args() left optind. */
@@ -57,7 +61,8 @@ reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
 	if (!addr_eq(&old->local, &new->local))
 		log_warnx("reload: a new local address needs a restart; "
 		    "kept the old one");
-	if (old->af != new->af)
+	/* Both families' raw sockets are open: only local pins it. */
+	if (old->af != new->af && addr_is_set(&old->local))
 		log_warnx("reload: a new outer family needs a restart; kept "
 		    "the old one");
 }
@@ -74,11 +79,16 @@ priv_reload(struct ipipd *env)
 		return;
 	}
 	reload_fixed(&env->conf, &c);
-	renamed = strcmp(c.remote, env->conf.remote) != 0;
+	/* A new family (remote literal, mode) means choosing anew too. */
+	renamed = strcmp(c.remote, env->conf.remote) != 0 ||
+	    (c.af != env->conf.af && !addr_is_set(&env->conf.local));
 	/* Keep what cannot change; take everything else. */
 	strlcpy(c.dev, env->conf.dev, sizeof(c.dev));
-	c.local = env->conf.local;
-	c.af = env->conf.af;
+	if (addr_is_set(&env->conf.local)) {
+		c.local = env->conf.local;
+		c.af = env->conf.af;
+	} else
+		memset(&c.local, 0, sizeof(c.local));
 	c.foreground = env->conf.foreground;
 	c.verbose = env->conf.verbose;
 	strlcpy(c.user, env->conf.user, sizeof(c.user));
@@ -95,7 +105,12 @@ priv_reload(struct ipipd *env)
 	}
 	env->recheck_ms = mono_ms();	/* header size may have changed */
 	if (renamed) {
-		memset(&env->remote, 0, sizeof(env->remote));
+		/*
+		 * The current remote stays until the new name's answer (the
+		 * engine always has one); an answer still out is for the
+		 * old name and is dropped.
+		 */
+		env->resolve_gen++;
 		env->resolve_ms = mono_ms();
 		log_info("reload: remote is now %s", c.remote);
 	}

@@ -345,8 +345,11 @@ start_ipipd() {
 	shift 2
 	printf '+ ip netns exec %s ipipd -d %s  (log %s)\n' "$ns" "$*" \
 	    "$(basename "$logf")"
+	# Empty now: the background job's own redirection may come after the
+	# caller's first look at the log, which would see the old contents.
+	: >"$logf"
 	env --default-signal=INT,QUIT ip netns exec "$ns" "$IPIPD" -d "$@" \
-	    >"$logf" 2>&1 </dev/null &
+	    >>"$logf" 2>&1 </dev/null &
 	IPIPD_PID=$!
 	_DAEMON_PIDS+=("$IPIPD_PID")
 }
@@ -565,8 +568,11 @@ ping_both() {
 start_capture() {
 	local ns=$1 ifc=$2 file=$3
 	shift 3
-	nsx "$ns" tcpdump -Z root -i "$ifc" -n -U -s 0 -w "$file" "$@" \
-	    2>"$file.err" </dev/null &
+	# Not through nsx: `func &` forks a subshell, and $! would be that
+	# shell, not tcpdump (ip netns exec execs its command, same pid).
+	: >"$file.err"
+	ip netns exec "$ns" tcpdump --immediate-mode -Z root -i "$ifc" -n -U \
+	    -s 0 -w "$file" "$@" 2>"$file.err" </dev/null &
 	CAP_PID=$!
 	_DAEMON_PIDS+=("$CAP_PID")
 	wait_log "$file.err" 'listening on' 10 "$CAP_PID" || {
