@@ -62,7 +62,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 MANS		 = man/ipipd.8
 
-.PHONY: all check unit asan valgrind demo interop install uninstall clean lint
+.PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint
 
 all: $(BINS)
 
@@ -115,6 +115,12 @@ VALGRIND_TESTS	?= integration/t_(lifecycle|local|names|flood)
 valgrind:
 	$(MAKE) BUILD=build-valgrind VG=1 all build-valgrind/tests/pkt_blast
 	BUILD=build-valgrind tests/valgrind.sh '$(VALGRIND_TESTS)'
+
+# Long run, not in check: TCP transfers and address changes, RSS and
+# fds of every process sampled (tests/soak/soak.sh).
+SOAK_SECONDS	?= 300
+soak: $(BINS)
+	BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh
 
 demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh
