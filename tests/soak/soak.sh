@@ -22,7 +22,6 @@
 # in a shorter run) to the last.
 
 . "$(dirname "$0")/../lib.sh"
-TESTNAME=soak
 setup_common
 need_cmd socat sha256sum ss awk pgrep
 SOAK_SECONDS=${SOAK_SECONDS:-300}
