@@ -41,6 +41,8 @@ chmod 0777 "$VGDIR"	# the children write their logs after dropping root
 
 # Slower under valgrind: more time to come up and to stop.
 export WAIT_UP_SECONDS=60 STOP_SECONDS=30 TEST_TIMEOUT=900
+# t_flood: every kind of frame still, fewer and slower.
+export FLOOD_COUNT=${FLOOD_COUNT:-20000} FLOOD_RATE=${FLOOD_RATE:-1000}
 export IPIPD_WRAPPER="valgrind --trace-children=yes --child-silent-after-fork=yes
     --leak-check=full --show-leak-kinds=definite
     --errors-for-leak-kinds=definite --track-fds=no --num-callers=30
