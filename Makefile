@@ -28,6 +28,11 @@ OPT		 = -O2 -g -D_FORTIFY_SOURCE=3
 SAN_LD		 =
 endif
 
+# make valgrind's build (VG=1): see SANDBOX_NO_SECCOMP in sandbox.h.
+ifeq ($(VG),1)
+CPPFLAGS	+= -DIPIPD_VALGRIND
+endif
+
 CPPFLAGS	+= -D_GNU_SOURCE -Icommon -Iengine -Ipriv -Iresolver \
 		   -DLIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS		+= -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS)
@@ -57,7 +62,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 MANS		 = man/ipipd.8
 
-.PHONY: all check unit asan demo interop install uninstall clean lint
+.PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint
 
 all: $(BINS)
 
@@ -103,6 +108,20 @@ check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
 asan:
 	$(MAKE) BUILD=build-asan SAN=1 check
 
+# Memcheck on the parent, engine and resolver under some integration
+# tests (tests/valgrind.sh; VALGRIND_TESTS picks them), in a build of
+# its own without the seccomp filters, which would kill valgrind.
+VALGRIND_TESTS	?= integration/t_(lifecycle|local|names|flood)
+valgrind:
+	$(MAKE) BUILD=build-valgrind VG=1 all build-valgrind/tests/pkt_blast
+	BUILD=build-valgrind tests/valgrind.sh '$(VALGRIND_TESTS)'
+
+# Long run, not in check: TCP transfers and address changes, RSS and
+# fds of every process sampled (tests/soak/soak.sh).
+SOAK_SECONDS	?= 300
+soak: $(BINS)
+	BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh
+
 demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh
 
@@ -129,7 +148,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf $(BUILD) build build-asan
+	rm -rf $(BUILD) build build-asan build-valgrind
 
 # libFuzzer targets: make fuzz, make fuzz-run (clang).
 -include tests/fuzz/fuzz.mk

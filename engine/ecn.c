@@ -118,8 +118,9 @@ ecn_decap6(uint8_t *p, size_t len, uint8_t outer)
 /*
  * A header too short to hold its ECN field is refused (DROP_NET_SHORT);
  * decap has already checked the inner header, so that is a caller bug
- * caught, not a packet lost.  Anything that is not IP (MPLS) has no
- * ECN field to apply the table to and passes unchanged.
+ * caught, not a packet lost.  The inner version is taken from its first
+ * nibble, so a non-IP inner must not be passed (an MPLS label stack
+ * entry may start with 4 or 6): ecn_decap_inner sorts that out.
  */
 enum drop_reason
 ecn_decap(uint8_t *inner, size_t len, uint8_t outer_ecn)
@@ -159,4 +160,17 @@ inner_ttl(const uint8_t *inner, size_t len)
 	if (len >= IPV6_HDR_LEN && inner[0] >> 4 == 6)
 		return inner[offsetof(struct ip6_hdr, ip6_hlim)];
 	return 0;
+}
+
+/*
+ * The receive path's step: an MPLS inner has no ECN field to apply the
+ * table to and passes unchanged; IP goes through ecn_decap.
+ */
+enum drop_reason
+ecn_decap_inner(uint8_t *pkt, const struct decap_result *res,
+    uint8_t outer_tos)
+{
+	if (res->pi_proto == ETH_P_MPLS_UC)
+		return DROP_NONE;
+	return ecn_decap(pkt + res->off, res->len, outer_tos & ECN_MASK);
 }

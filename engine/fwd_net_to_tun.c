@@ -123,9 +123,7 @@ rx_decap(struct engine *e, int v6, int proto, struct msghdr *m,
 	if (r != DROP_NONE)
 		return r;
 	/* RFC 6040: the outer CE mark survives decapsulation (IP only). */
-	if (res->pi_proto == ETH_P_MPLS_UC)
-		return DROP_NONE;
-	return ecn_decap(pkt + res->off, res->len, tos & ECN_MASK);
+	return ecn_decap_inner(pkt, res, tos);
 }
 
 /* Packet info in front of the inner packet (headroom or old header). */

@@ -231,11 +231,15 @@ int	 icmp6_may_answer(const uint8_t *orig, size_t origlen, uint8_t type);
  * ECN field (copied).  ecn_decap: apply the decapsulation table to the
  * inner packet in place (IPv4 checksum updated), given the outer ECN
  * field; returns DROP_NET_ECN for outer CE on a Not-ECT inner,
- * DROP_NET_SHORT if len cannot hold the inner IP header, and leaves a
- * non-IP inner (MPLS) alone.
+ * DROP_NET_SHORT if len cannot hold the inner IP header; it goes by the
+ * version nibble, so only an IP inner may be passed.  ecn_decap_inner:
+ * the receive path's step on decap's result, leaving an MPLS inner
+ * alone; outer_tos is the outer TOS / traffic class byte.
  */
 uint8_t	 ecn_encap(uint8_t inner_ecn);
 enum drop_reason ecn_decap(uint8_t *inner, size_t len, uint8_t outer_ecn);
+enum drop_reason ecn_decap_inner(uint8_t *pkt, const struct decap_result *,
+	    uint8_t outer_tos);
 
 /* Traffic class / TOS byte and TTL / hop limit of an inner packet. */
 uint8_t	 inner_tos(const uint8_t *inner, size_t len);

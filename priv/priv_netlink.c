@@ -48,6 +48,47 @@ priv_open_netlink(void)
 	return nl;
 }
 
+/*
+ * libmnl 1.0.4 trusts the lengths it walks: mnl_nlmsg_ok() casts
+ * nlmsg_len to int (2 GiB or more passes as fitting), and attributes
+ * are walked up to MNL_ALIGN(nlmsg_len), up to 3 bytes past a buffer
+ * whose last message has an unaligned length.  Check every message
+ * header first, in size_t: each at least a header long, and its
+ * aligned length within what is left.  The kernel only ever sends such
+ * messages, so anything else is malformed.
+ */
+static int
+nl_msgs_valid(const void *buf, size_t len)
+{
+	const struct nlmsghdr	*nlh;
+	size_t			 off = 0, step;
+
+	while (off < len) {
+		if (len - off < sizeof(*nlh))
+			return 0;
+		nlh = (const struct nlmsghdr *)((const char *)buf + off);
+		if (nlh->nlmsg_len < sizeof(*nlh))
+			return 0;
+		step = MNL_ALIGN((size_t)nlh->nlmsg_len);
+		if (step > len - off)
+			return 0;
+		off += step;
+	}
+	return 1;
+}
+
+/* mnl_cb_run on a buffer whose message lengths were checked. */
+static int
+nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+    mnl_cb_t cb, void *arg)
+{
+	if (!nl_msgs_valid(buf, len)) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return mnl_cb_run(buf, len, seq, portid, cb, arg);
+}
+
 /* Send one request and feed every reply to cb until the ack or done. */
 static int
 nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
@@ -68,7 +109,7 @@ nl_request(struct mnl_socket *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n == -1)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq, portid, cb, arg);
+		ret = nl_cb_run(buf, (size_t)n, seq, portid, cb, arg);
 	} while (ret > MNL_CB_STOP);
 	return ret == MNL_CB_ERROR ? -1 : 0;
 }
@@ -150,7 +191,7 @@ nl_route_parse(const void *buf, size_t len, uint32_t seq, uint32_t portid,
 	struct route_parse	 rp = { af, ri, 0 };
 
 	memset(ri, 0, sizeof(*ri));
-	if (mnl_cb_run(buf, len, seq, portid, route_cb, &rp) == MNL_CB_ERROR ||
+	if (nl_cb_run(buf, len, seq, portid, route_cb, &rp) == MNL_CB_ERROR ||
 	    !rp.found)
 		return -1;
 	return 0;

@@ -348,8 +348,10 @@ start_ipipd() {
 	# Empty now: the background job's own redirection may come after the
 	# caller's first look at the log, which would see the old contents.
 	: >"$logf"
-	env --default-signal=INT,QUIT ip netns exec "$ns" "$IPIPD" -d "$@" \
-	    >>"$logf" 2>&1 </dev/null &
+	# IPIPD_WRAPPER: a command line to run ipipd under (tests/valgrind.sh).
+	# shellcheck disable=SC2086
+	env --default-signal=INT,QUIT ip netns exec "$ns" ${IPIPD_WRAPPER:-} \
+	    "$IPIPD" -d "$@" >>"$logf" 2>&1 </dev/null &
 	IPIPD_PID=$!
 	_DAEMON_PIDS+=("$IPIPD_PID")
 }
@@ -380,7 +382,7 @@ wait_log() {
 # wait_up LOG PID [SECONDS]: wait for `tunnel up:`; die with the log if it
 # does not come.
 wait_up() {
-	local logf=$1 pid=$2 t=${3:-10}
+	local logf=$1 pid=$2 t=${3:-${WAIT_UP_SECONDS:-10}}
 	if ! wait_log "$logf" 'tunnel up:' "$t" "$pid"; then
 		if pid_running "$pid"; then
 			error "no 'tunnel up:' within ${t}s (pid $pid)"
@@ -417,8 +419,8 @@ stop_ipipd() {
 		return 1
 	fi
 	kill -"$sig" "$pid"
-	if ! wait_gone "$pid" 5; then
-		error "ipipd pid $pid still running 5 s after SIG$sig"
+	if ! wait_gone "$pid" "${STOP_SECONDS:-5}"; then
+		error "ipipd pid $pid still running ${STOP_SECONDS:-5} s after SIG$sig"
 		show_log "$logf"
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null

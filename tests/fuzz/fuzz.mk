@@ -28,9 +28,9 @@ FUZZ_CFLAGS	 = -std=gnu11 $(FUZZ_OPT) $(FUZZ_SAN_CC) $(WARN) $(PKG_CFLAGS)
 # a va_list format in common/log.c under -Wformat=2.  The harnesses get
 # the full $(WARN).
 FUZZ_PROJ_WARN	 = -Wno-format-nonliteral
-# -D options for the harnesses only, e.g. to fuzz past a known failure
-# (see the top of tests/fuzz/fuzz_decap.c and fuzz_rtnl.c).  Objects do
-# not track it: use a fresh BUILD, or make -B, when changing it.
+# -D options for the harnesses only (e.g. to fuzz past a known failure
+# while it is being fixed).  Objects do not track it: use a fresh BUILD,
+# or make -B, when changing it.
 FUZZ_DEFS	?=
 
 # The real project code each target links: the packet functions are

@@ -23,7 +23,7 @@
  *
  *   byte 0	bit 0	 outer family: 0 IPv4 (decap_ipv4), 1 IPv6
  *		bits 1-3 carry mask (TUN_CARRY_V4 | _V6 | _MPLS)
- *		bits 4-5 outer ECN field given to ecn_decap
+ *		bits 4-5 outer ECN field given to ecn_decap_inner
  *		bits 6-7 IPv6 outer source: 0 the remote, 1 the remote with
  *			 its last byte changed, 2 an IPv4 address, 3 none
  *   byte 1	bits 0-1 IPv6 socket protocol: 4, 41, 137, or bits 2-5
@@ -33,12 +33,10 @@
  * For IPv4 the source and destination are read from the packet itself.
  * Every check is written here from the RFCs, not with engine code.
  *
- * Known failure: the receive path hands an MPLS inner to ecn_decap,
- * which goes by the first nibble, so a label stack entry starting with
- * 4 or 6 is taken for an IP header: dropped (DROP_NET_SHORT /
- * DROP_NET_ECN) or rewritten.  corpus/decap/regress-mpls-ecn-* are such
- * inputs.  Build with -DFUZZ_DECAP_NO_MPLS_ECN_CHECK (make fuzz
- * FUZZ_DEFS=...) to skip that one check and fuzz past it.
+ * The ECN step is ecn_decap_inner, the one the receive path calls.
+ * corpus/decap/regress-mpls-ecn-* are MPLS inners whose label stack
+ * entry starts with 4 or 6: ecn_decap, which goes by the first nibble,
+ * once took them for IP headers and dropped or rewrote them.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -139,8 +137,11 @@ martian6(const uint8_t *s)
  * against RFC 6040 and against the bytes it had no business touching.
  */
 static void
-check_ecn(uint8_t *inner, size_t len, uint16_t pi_proto, uint8_t outer)
+check_ecn(uint8_t *pkt, const struct decap_result *res, uint8_t outer)
 {
+	uint8_t			*inner = pkt + res->off;
+	size_t			 len = res->len;
+	uint16_t		 pi_proto = res->pi_proto;
 	enum drop_reason	 r;
 	uint8_t			*before;
 	size_t			 i, hlen = 0;
@@ -156,14 +157,12 @@ check_ecn(uint8_t *inner, size_t len, uint16_t pi_proto, uint8_t outer)
 	} else if (pi_proto == ETH_P_IPV6)
 		in_ecn = inner[1] >> 4 & 3;
 
-	r = ecn_decap(inner, len, outer);
+	r = ecn_decap_inner(pkt, res, outer);
 
 	if (pi_proto == ETH_P_MPLS_UC) {
-#ifndef FUZZ_DECAP_NO_MPLS_ECN_CHECK
-		/* pkt.h: "leaves a non-IP inner (MPLS) alone". */
+		/* pkt.h: MPLS is left alone. */
 		CHECK(r == DROP_NONE);
 		CHECK(memcmp(before, inner, len) == 0);
-#endif
 		free(before);
 		return;
 	}
@@ -327,7 +326,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(!"pi_proto is not IPv4, IPv6 or MPLS");
 	}
 
-	check_ecn(inner, res.len, res.pi_proto, outer_ecn);
+	check_ecn(pkt, &res, outer_ecn);
 	free(pkt);
 	return 0;
 }

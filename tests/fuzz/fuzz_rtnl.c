@@ -17,9 +17,14 @@
 /*
  * Fuzz target: what the parent believes of the kernel's and the
  * resolver's answers.  nl_route_parse (priv/priv_netlink.c) is fed the
- * bytes of an RTM_GETROUTE reply for both families; resolve_answer_valid
- * (priv/priv_peer.c) is given a struct msg_resolve_answer made of the
- * same bytes.
+ * bytes of an RTM_GETROUTE reply for both families; the same bytes,
+ * as a struct msg_resolve_answer, go through resolve_answer_valid and,
+ * when valid, through the parent's whole answer handling, peer_resolved
+ * (priv/priv_peer.c), as for a running tunnel: picking a remote from
+ * the answer and re-checking its route ask the kernel through a real
+ * rtnetlink socket (read-only requests; the TUN MTU is pinned and there
+ * is no engine, so nothing is changed).  An invalid answer is what
+ * makes peer_resolved exit on purpose, so it is not passed on.
  *
  * Input: byte 0	bit 0: the sequence number and port id are bytes
  *			1-8 (host order), else 0 (libmnl then checks
@@ -27,24 +32,19 @@
  *
  * Checked: on success the route's source is unset (no RTA_PREFSRC: the
  * caller, nl_route_get, refuses that) or of the family asked for;
- * resolve_answer_valid agrees with the checks written out here.
+ * resolve_answer_valid agrees with the checks written out here; after
+ * peer_resolved the remote is one of the answer's addresses or the one
+ * kept from before, and a resolution is due again later.
  *
- * Known failures, both from libmnl 1.0.4 (Debian 12) trusting lengths
- * that nl_route_parse does not check first:
- *  - mnl_nlmsg_ok() casts nlmsg_len to int, so a message claiming 2 GiB
- *    or more passes as one that fits (netfilter bugzilla 1691, fixed
- *    upstream in 2023, after 1.0.5): route_cb reads past the buffer,
- *    mnl_cb_run then jumps out of it.  corpus/rtnl/regress-nlmsg-len-2g.
- *  - attributes are walked up to MNL_ALIGN(nlmsg_len), so with an
- *    nlmsg_len that is not a multiple of 4 at the end of the buffer an
- *    attribute may run up to 3 bytes past len: route_attr_cb's memcpy of
- *    RTA_PREFSRC reads them.  corpus/rtnl/regress-unaligned-tail.
- * Build with -DFUZZ_RTNL_SKIP_KNOWN (make fuzz FUZZ_DEFS=...) to skip
- * the first kind of input and pad the buffer to a multiple of 4 (as a
- * receive buffer is), to fuzz past them.
+ * Regression inputs for the lengths libmnl 1.0.4 trusts (nl_msgs_valid
+ * in priv/priv_netlink.c now checks them first):
+ * corpus/rtnl/regress-nlmsg-len-2g (nlmsg_len of 2 GiB or more passed
+ * mnl_nlmsg_ok's int cast), corpus/rtnl/regress-unaligned-tail
+ * (attributes walked up to 3 bytes past an unaligned last message).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,8 +52,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include <libmnl/libmnl.h>
 
+#include "ipipd.h"
+#include "log.h"
+
+int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define CHECK(cond) do {						\
@@ -64,27 +68,29 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 	}								\
 } while (0)
 
-#ifdef FUZZ_RTNL_SKIP_KNOWN
-/* Walk the messages as mnl_cb_run does: any nlmsg_len over INT_MAX? */
-static int
-huge_nlmsg_len(const uint8_t *buf, size_t len)
-{
-	size_t		 off = 0;
-	uint32_t	 l;
+static struct mnl_socket	*fuzz_nl;
 
-	while (len - off >= 16) {
-		memcpy(&l, buf + off, sizeof(l));
-		if (l > INT32_MAX)
-			return 1;
-		if (l < 16 || l > len - off)
-			return 0;
-		off += ((size_t)l + 3) & ~(size_t)3;
-		if (off > len)
-			return 0;
+static void
+quiet_sink(int pri, const char *line)
+{
+	(void)pri;
+	(void)line;
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	log_setsink(quiet_sink);
+	/* Without rtnetlink only the pure checks are fuzzed. */
+	if ((fuzz_nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) != NULL &&
+	    mnl_socket_bind(fuzz_nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		mnl_socket_close(fuzz_nl);
+		fuzz_nl = NULL;
 	}
 	return 0;
 }
-#endif
 
 static void
 fuzz_route(const uint8_t *buf, size_t len, uint32_t seq, uint32_t portid,
@@ -102,6 +108,54 @@ fuzz_route(const uint8_t *buf, size_t len, uint32_t seq, uint32_t portid,
 	}
 	CHECK(ri.src.af == af);
 	CHECK(ri.src.af == AF_INET || ri.src.af == AF_INET6);
+}
+
+static int
+answer_has_addr(const struct msg_resolve_answer *a, const struct tun_addr *t)
+{
+	uint32_t	 i;
+
+	for (i = 0; i < a->naddrs; i++)
+		if (addr_eq(&a->addrs[i], t))
+			return 1;
+	return 0;
+}
+
+/*
+ * A running tunnel (engine started but not alive: nothing is pushed)
+ * with a pinned MTU (the TUN is never touched) and a current remote on
+ * loopback, which the host always routes.  pin picks the family pin.
+ */
+static void
+fuzz_peer(const struct msg_resolve_answer *a, uint8_t pin)
+{
+	static struct ipipd	 env;
+	struct tun_addr		 before;
+
+	if (fuzz_nl == NULL)
+		return;
+	memset(&env, 0, sizeof(env));
+	strlcpy(env.conf.remote, "fuzz.invalid", sizeof(env.conf.remote));
+	strlcpy(env.conf.dev, "fuzz0", sizeof(env.conf.dev));
+	env.conf.mtu = 1280;
+	env.conf.resolve_interval = 60;
+	env.conf.af = pin % 3 == 0 ? AF_UNSPEC : pin % 3 == 1 ? AF_INET :
+	    AF_INET6;
+	env.res.nl = fuzz_nl;
+	env.engine_started = 1;
+	env.remote.af = AF_INET;
+	env.remote.u.v4.s_addr = htonl(INADDR_LOOPBACK);
+	env.resolving = 1;
+	before = env.remote;
+
+	peer_resolved(&env, a);
+
+	CHECK(env.resolving == 0);
+	CHECK(env.resolve_ms != 0);
+	CHECK(addr_eq(&env.remote, &before) || answer_has_addr(a,
+	    &env.remote));
+	if (a->error != 0)
+		CHECK(addr_eq(&env.remote, &before) && env.resolve_failing);
 }
 
 static void
@@ -130,6 +184,8 @@ fuzz_answer(const uint8_t *data, size_t size)
 		if (a.addrs[i].af != AF_INET && a.addrs[i].af != AF_INET6)
 			want = 0;
 	CHECK(resolve_answer_valid(&a) == want);
+	if (want)
+		fuzz_peer(&a, size > 0 ? data[size - 1] : 0);
 }
 
 int
@@ -147,21 +203,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		skip = 9;
 	}
 	len = size - skip;
-#ifndef FUZZ_RTNL_SKIP_KNOWN
 	/* Exact size (ASan sees any read past len), malloc-aligned. */
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		abort();
-#else
-	if ((buf = calloc(1, (len + 3) & ~(size_t)3)) == NULL)
-		abort();
-#endif
 	memcpy(buf, data + skip, len);
-#ifdef FUZZ_RTNL_SKIP_KNOWN
-	if (huge_nlmsg_len(buf, len)) {
-		free(buf);
-		return 0;
-	}
-#endif
 	fuzz_route(buf, len, seq, portid, AF_INET);
 	fuzz_route(buf, len, seq, portid, AF_INET6);
 	free(buf);

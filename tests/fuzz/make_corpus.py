@@ -221,6 +221,15 @@ def rtnl():
               struct.pack("=B3x16s", socket.AF_INET6, a6("2001:db8::2")) +
               bytes(20 * 14) + b"Success".ljust(128, b"\0"))
     write("rtnl", "resolve-answer", answer)
+    # Routed on any host: the parent's answer handling runs to the end.
+    answer = (struct.pack("=iI", 0, 2) +
+              struct.pack("=B3x4s12x", socket.AF_INET, a4("127.0.0.2")) +
+              struct.pack("=B3x16s", socket.AF_INET6, a6("::1")) +
+              bytes(20 * 14) + b"Success".ljust(128, b"\0"))
+    write("rtnl", "resolve-answer-lo", answer)
+    answer = (struct.pack("=iI", -2, 0) + bytes(20 * 16) +
+              b"Name or service not known".ljust(128, b"\0"))
+    write("rtnl", "resolve-answer-error", answer)
 
 
 if __name__ == "__main__":
