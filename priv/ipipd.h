@@ -59,6 +59,7 @@ struct ipipd_conf {
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
 	unsigned int	 seen;		/* keywords given (W_* of parse.c) */
+	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
 	int		 verbose;
@@ -66,6 +67,8 @@ struct ipipd_conf {
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
 };
+
+#define CONF_BITS	32	/* bits of ipipd_conf.seen */
 
 #define CHILD_ARGV_MAX	12
 
