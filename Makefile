@@ -55,7 +55,7 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-MANS		 = man/ipipd.8
+MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan demo interop install uninstall clean lint
 
@@ -115,17 +115,19 @@ lint:
 
 install: $(BINS)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
 	install -m 0755 $(BUILD)/ipipd $(DESTDIR)$(SBINDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd-engine $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/ipipd-resolver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/ipipd.8 $(DESTDIR)$(MANDIR)/man8/ipipd.8
+	install -m 0644 man/ipipd.conf.5 $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-engine \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-resolver \
-	    $(DESTDIR)$(MANDIR)/man8/ipipd.8
+	    $(DESTDIR)$(MANDIR)/man8/ipipd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
