@@ -175,6 +175,7 @@ void	 priv_reload(struct ipipd *);
 
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);
+void	 priv_check_start(uid_t, gid_t);
 void	 priv_check_chroot(const char *);
 
 /* priv_loop.c */

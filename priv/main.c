@@ -154,9 +154,8 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init(env.conf.foreground, env.conf.verbose, LOG_DAEMON);
-	if (geteuid() != 0)
-		fatalx("must be started as root");
 	lookup_user(&env);
+	priv_check_start(env.uid, env.gid);
 	priv_check_chroot(env.conf.chroot);
 	if (!env.conf.foreground) {
 		log_tee_stderr(1);
