@@ -7,6 +7,12 @@ LIBEXECDIR	?= $(PREFIX)/libexec/ipipd
 MANDIR		?= $(PREFIX)/share/man
 DESTDIR		?=
 
+# make SECCOMP_DEBUG=1: seccomp traps and logs forbidden system calls
+# instead of killing (common/seccomp_action.c); its own build directory.
+ifeq ($(SECCOMP_DEBUG),1)
+BUILD		?= build-seccomp-debug
+CPPFLAGS	+= -DSECCOMP_DEBUG
+endif
 BUILD		?= build
 CC		?= cc
 PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl
@@ -131,7 +137,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
-	rm -rf $(BUILD) build build-asan
+	rm -rf $(BUILD) build build-asan build-seccomp-debug
 
 # libFuzzer targets: make fuzz, make fuzz-run (clang).
 -include tests/fuzz/fuzz.mk

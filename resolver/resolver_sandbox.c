@@ -32,6 +32,7 @@
 
 #include "log.h"
 #include "resolver.h"
+#include "sandbox.h"
 
 static const int resolver_syscalls[] = {
 	SCMP_SYS(read),
@@ -144,7 +145,7 @@ resolver_seccomp_install(void)
 	size_t		 i;
 	int		 rc = 0;
 
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+	if ((ctx = seccomp_init(sandbox_seccomp_action())) == NULL)
 		fatalx("seccomp_init");
 	for (i = 0; i < sizeof(resolver_syscalls) /
 	    sizeof(resolver_syscalls[0]); i++)
