@@ -173,6 +173,10 @@ void	 monitor_input(struct ipipd *);
 /* priv_reload.c */
 void	 priv_reload(struct ipipd *);
 
+/* priv_notify.c */
+void	 notify_init(void);
+void	 notify_ready(void);
+
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);
 void	 priv_check_start(uid_t, gid_t);

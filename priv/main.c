@@ -154,6 +154,7 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	log_init(env.conf.foreground, env.conf.verbose, LOG_DAEMON);
+	notify_init();
 	lookup_user(&env);
 	priv_check_start(env.uid, env.gid);
 	priv_check_chroot(env.conf.chroot);

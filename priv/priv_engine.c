@@ -119,5 +119,6 @@ engine_ready(struct ipipd *env)
 	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
 	    env->res.tun_created ? " (temporary device)" : "");
 	daemon_ready();
+	notify_ready();
 	log_tee_stderr(0);
 }
