@@ -5,6 +5,12 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec/ipipd
 MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+APPARMORDIR	?= $(SYSCONFDIR)/apparmor.d
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR		?= $(PREFIX)/share/doc/ipipd
 DESTDIR		?=
 
 # make SECCOMP_DEBUG=1: seccomp traps and logs forbidden system calls
@@ -63,7 +69,8 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
-.PHONY: all check unit asan demo interop install uninstall clean lint
+.PHONY: all check unit asan demo interop install uninstall clean lint \
+		apparmor apparmor-test
 
 all: $(BINS)
 
@@ -119,22 +126,57 @@ interop: $(BINS)
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
-install: $(BINS)
+# AppArmor profiles and the systemd unit carry the install paths, so they
+# are generated here (apparmor/gen.sh, dist/ipipd@.service.in).
+AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' \
+		   '$(LIBEXECDIR)/ipipd-engine' '$(LIBEXECDIR)/ipipd-resolver' | \
+		   sed 's|^/||; s| /| |g' | tr / .)
+
+$(BUILD)/dist/ipipd@.service: dist/ipipd@.service.in FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/ipipd@.service.in > $@
+
+apparmor: FORCE
+	apparmor/gen.sh $(BUILD)/apparmor $(SBINDIR) $(LIBEXECDIR) \
+	    $(SYSCONFDIR) $(APPARMORDIR) >/dev/null
+
+install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(APPARMORDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd $(DESTDIR)$(SBINDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd-engine $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/ipipd-resolver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/ipipd.8 $(DESTDIR)$(MANDIR)/man8/ipipd.8
 	install -m 0644 man/ipipd.conf.5 $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
+	for n in $(AA_NAMES); do \
+		install -m 0644 $(BUILD)/apparmor/$$n $(DESTDIR)$(APPARMORDIR)/$$n || exit 1; \
+	done
+	install -m 0644 $(BUILD)/dist/ipipd@.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
+	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
+	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-engine \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-resolver \
 	    $(DESTDIR)$(MANDIR)/man8/ipipd.8 \
-	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/ipipd@.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
+
+# AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
+apparmor-test: $(BINS)
+	BUILD=$(BUILD) tests/apparmor/run.sh
 
 clean:
 	rm -rf $(BUILD) build build-asan build-seccomp-debug

@@ -21,7 +21,6 @@
  * (a credential change clears it).
  */
 
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -134,9 +133,11 @@ write_proc(const char *path, const char *fmt, ...)
 /*
  * chroot without root: an engine restarted by the unprivileged parent
  * (or started by one, under systemd) makes a user namespace of its own,
- * mapping only its own uid and gid, where it may chroot inside a
- * private mount namespace.  It gains nothing in the initial namespace,
- * and sandbox_drop_user() then sheds the namespace's capabilities.
+ * mapping only its own uid and gid, which gives it CAP_SYS_CHROOT there:
+ * chroot(2) asks for it in the caller's user namespace only, so no
+ * mount namespace is needed (nor allowed by the systemd unit).  It
+ * gains nothing in the initial namespace, and sandbox_drop_user() then
+ * sheds the namespace's capabilities.
  */
 void
 sandbox_chroot_userns(const char *dir)
@@ -144,14 +145,12 @@ sandbox_chroot_userns(const char *dir)
 	uid_t	 uid = geteuid();
 	gid_t	 gid = getegid();
 
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == -1)
+	if (unshare(CLONE_NEWUSER) == -1)
 		fatal("unshare: an unprivileged engine needs user namespaces "
 		    "to chroot");
 	write_proc("/proc/self/setgroups", "deny");
 	write_proc("/proc/self/uid_map", "%ld %ld 1", (long)uid, (long)uid);
 	write_proc("/proc/self/gid_map", "%ld %ld 1", (long)gid, (long)gid);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		fatal("make mounts private");
 	sandbox_chroot(dir);
 }
 
