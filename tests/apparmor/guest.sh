@@ -109,8 +109,8 @@ for p in $PID_A $PID_B; do
 	confined "$p" ipipd
 	for k in $(pgrep -P "$p"); do
 		case $(cat "/proc/$k/comm") in
-		ipipd-engine) confined "$k" ipipd-engine ;;
-		ipipd-resolver) confined "$k" ipipd-resolver ;;
+		ipipd-engine) confined "$k" 'ipipd//&ipipd-engine' ;;
+		ipipd-resolver) confined "$k" 'ipipd//&ipipd-resolver' ;;
 		*) fail "unexpected child $k of $p" ;;
 		esac
 	done
@@ -192,8 +192,8 @@ if upx aa-a t1 192.0.2.2 "$T/a1.log" $SP && PID_A=$UP_PID &&
 	confined "$PID_A" ipipd
 	for k in $(pgrep -P "$PID_A"); do
 		case $(cat "/proc/$k/comm") in
-		ipipd-engine) confined "$k" ipipd-engine ;;
-		ipipd-resolver) confined "$k" ipipd-resolver ;;
+		ipipd-engine) confined "$k" 'ipipd//&ipipd-engine' ;;
+		ipipd-resolver) confined "$k" 'ipipd//&ipipd-resolver' ;;
 		esac
 	done
 	echo "    parent: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs)' /proc/$PID_A/status | tr '\n\t' '  ')"

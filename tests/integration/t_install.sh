@@ -55,7 +55,7 @@ expect_eq "$(find "$D" -user root | wc -l)" "$(find "$D" | wc -l)" "everything o
 expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^profile ipipd /usr/sbin/ipipd \{' "parent profile attachment"
 expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
-    '^  /usr/libexec/ipipd/ipipd-engine Px -> ipipd-engine,' "Px to the engine"
+    '^  /usr/libexec/ipipd/ipipd-engine Px -> ipipd//&ipipd-engine,' "Px to the engine, stacked"
 expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^  include if exists <local/usr.sbin.ipipd>' "local include"
 expect_file_match "$D/etc/apparmor.d/usr.libexec.ipipd.ipipd-engine" \
