@@ -17,15 +17,21 @@
 # failed or a prerequisite is missing; 77 (skip) when the kernel-vm
 # harness is not there.
 #
-# Environment: BUILD (build; the install builds in a directory of its
-# own), KERNEL_VM (/work/shared/kernel-vm/kernel-vm), APPARMOR_VM_TIMEOUT
-# (300 seconds).
+# Environment: KERNEL_VM (../shared/kernel-vm/kernel-vm beside the
+# tree, else /work/shared/kernel-vm/kernel-vm), APPARMOR_VM_TIMEOUT (300
+# seconds).  The install builds in a directory of its own.  About a
+# minute on this machine.
 
 set -u
 
 TOPDIR=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$TOPDIR" || exit 1
-KERNEL_VM=${KERNEL_VM:-/work/shared/kernel-vm/kernel-vm}
+# The harness sits in shared/ beside the work tree (as in CI's clone).
+if [ -z "${KERNEL_VM:-}" ]; then
+	KERNEL_VM=/work/shared/kernel-vm/kernel-vm
+	[ -e "$TOPDIR/../shared/kernel-vm/kernel-vm" ] &&
+		KERNEL_VM=$TOPDIR/../shared/kernel-vm/kernel-vm
+fi
 VM_TIMEOUT=${APPARMOR_VM_TIMEOUT:-300}
 CHROOT=/var/lib/ipipd/empty
 
