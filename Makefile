@@ -36,7 +36,8 @@ OPT		 = -O1 -g -fno-omit-frame-pointer \
 		   -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_LD		 = -fsanitize=address,undefined
 else
-OPT		 = -O2 -g -D_FORTIFY_SOURCE=3
+# -U first: a packager's CPPFLAGS (dpkg-buildflags) may define it as 2.
+OPT		 = -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 SAN_LD		 =
 endif
 
@@ -70,7 +71,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan demo interop install uninstall clean lint \
-		apparmor apparmor-test
+		apparmor apparmor-test deb
 
 all: $(BINS)
 
@@ -174,12 +175,21 @@ uninstall:
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
 
+# The Debian package: dpkg-buildpackage -us -uc -b on a copy of the tree
+# in build-deb/ (the .deb lands there), then lintian on it.
+DEBDIR		?= build-deb
+deb:
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C $(DEBDIR)/src
+	cd $(DEBDIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --info $(DEBDIR)/*.changes
+
 # AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
 apparmor-test:
 	BUILD=$(BUILD) tests/apparmor/run.sh
 
 clean:
-	rm -rf $(BUILD) build build-asan build-seccomp-debug
+	rm -rf $(BUILD) build build-asan build-seccomp-debug build-deb
 
 # libFuzzer targets: make fuzz, make fuzz-run (clang).
 -include tests/fuzz/fuzz.mk
