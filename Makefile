@@ -5,8 +5,20 @@ PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
 LIBEXECDIR	?= $(PREFIX)/libexec/ipipd
 MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+APPARMORDIR	?= $(SYSCONFDIR)/apparmor.d
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR		?= $(PREFIX)/share/doc/ipipd
 DESTDIR		?=
 
+# make SECCOMP_DEBUG=1: seccomp traps and logs forbidden system calls
+# instead of killing (common/seccomp_action.c); its own build directory.
+ifeq ($(SECCOMP_DEBUG),1)
+BUILD		?= build-seccomp-debug
+CPPFLAGS	+= -DSECCOMP_DEBUG
+endif
 BUILD		?= build
 CC		?= cc
 PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl
@@ -24,7 +36,8 @@ OPT		 = -O1 -g -fno-omit-frame-pointer \
 		   -fsanitize=address,undefined -fno-sanitize-recover=all
 SAN_LD		 = -fsanitize=address,undefined
 else
-OPT		 = -O2 -g -D_FORTIFY_SOURCE=3
+# -U first: a packager's CPPFLAGS (dpkg-buildflags) may define it as 2.
+OPT		 = -O2 -g -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3
 SAN_LD		 =
 endif
 
@@ -60,9 +73,10 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-MANS		 = man/ipipd.8
+MANS		 = man/ipipd.8 man/ipipd.conf.5
 
-.PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint
+.PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
+		apparmor apparmor-test deb
 
 all: $(BINS)
 
@@ -132,23 +146,69 @@ interop: $(BINS)
 lint:
 	mandoc -Tlint -Wwarning $(MANS)
 
-install: $(BINS)
+# AppArmor profiles and the systemd unit carry the install paths, so they
+# are generated here (apparmor/gen.sh, dist/ipipd@.service.in).
+AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' \
+		   '$(LIBEXECDIR)/ipipd-engine' '$(LIBEXECDIR)/ipipd-resolver' | \
+		   sed 's|^/||; s| /| |g' | tr / .)
+
+$(BUILD)/dist/ipipd@.service: dist/ipipd@.service.in FORCE
+	@mkdir -p $(dir $@)
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	    dist/ipipd@.service.in > $@
+
+apparmor: FORCE
+	apparmor/gen.sh $(BUILD)/apparmor $(SBINDIR) $(LIBEXECDIR) \
+	    $(SYSCONFDIR) $(APPARMORDIR) >/dev/null
+
+install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) \
-	    $(DESTDIR)$(MANDIR)/man8
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(APPARMORDIR) $(DESTDIR)$(UNITDIR) \
+	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd $(DESTDIR)$(SBINDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd-engine $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/ipipd-resolver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/ipipd.8 $(DESTDIR)$(MANDIR)/man8/ipipd.8
+	install -m 0644 man/ipipd.conf.5 $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
+	for n in $(AA_NAMES); do \
+		install -m 0644 $(BUILD)/apparmor/$$n $(DESTDIR)$(APPARMORDIR)/$$n || exit 1; \
+	done
+	install -m 0644 $(BUILD)/dist/ipipd@.service $(DESTDIR)$(UNITDIR)/
+	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
+	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
+	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-engine \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-resolver \
-	    $(DESTDIR)$(MANDIR)/man8/ipipd.8
-	-rmdir $(DESTDIR)$(LIBEXECDIR)
+	    $(DESTDIR)$(MANDIR)/man8/ipipd.8 \
+	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5 \
+	    $(DESTDIR)$(UNITDIR)/ipipd@.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
+	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
+
+# The Debian package: dpkg-buildpackage -us -uc -b on a copy of the tree
+# in build-deb/ (the .deb lands there), then lintian on it.
+DEBDIR		?= build-deb
+deb:
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/src
+	tar --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C $(DEBDIR)/src
+	cd $(DEBDIR)/src && dpkg-buildpackage -us -uc -b
+	lintian --info $(DEBDIR)/*.changes
+
+# AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
+apparmor-test:
+	BUILD=$(BUILD) tests/apparmor/run.sh
 
 clean:
-	rm -rf $(BUILD) build build-asan build-valgrind
+	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb
 
 # libFuzzer targets: make fuzz, make fuzz-run (clang).
 -include tests/fuzz/fuzz.mk

@@ -21,7 +21,6 @@
  * (a credential change clears it).
  */
 
-#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
@@ -54,6 +53,21 @@ sandbox_chroot(const char *dir)
 		fatal("chdir / in %s", dir);
 }
 
+/* Set by sandbox_chroot_userns(): our ids as they were outside. */
+static int	 in_userns;
+static uid_t	 userns_uid;
+static gid_t	 userns_gid;
+
+/* 1 if the process runs as uid/gid (as seen before any user namespace). */
+static int
+ids_are(uid_t uid, gid_t gid)
+{
+	if (in_userns)
+		return userns_uid == uid && userns_gid == gid;
+	return getuid() == uid && geteuid() == uid && getgid() == gid &&
+	    getegid() == gid;
+}
+
 /* 1 if the process holds no capability at all (capget, no /proc). */
 static int
 caps_empty(void)
@@ -78,10 +92,9 @@ drop_caps_only(uid_t uid, gid_t gid)
 {
 	int	 cap;
 
-	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
-	    getegid() != gid)
+	if (!ids_are(uid, gid))
 		fatalx("running as uid %ld, not the service user %ld",
-		    (long)getuid(), (long)uid);
+		    (long)(in_userns ? userns_uid : getuid()), (long)uid);
 	if (getgroups(0, NULL) > 0)
 		fatalx("supplementary groups left");
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
@@ -105,8 +118,7 @@ sandbox_drop_user(uid_t uid, gid_t gid)
 			    (long)gid);
 	} else
 		drop_caps_only(uid, gid);
-	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
-	    getegid() != gid)
+	if (!ids_are(uid, gid))
 		fatalx("user change did not take");
 	if (setuid(0) != -1)
 		fatalx("could regain root");
@@ -114,44 +126,29 @@ sandbox_drop_user(uid_t uid, gid_t gid)
 		fatalx("capabilities left after the user change");
 }
 
-static void
-write_proc(const char *path, const char *fmt, ...)
-{
-	char	 buf[64];
-	va_list	 ap;
-	int	 fd, n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if ((fd = open(path, O_WRONLY | O_CLOEXEC)) == -1)
-		fatal("open %s", path);
-	if (n < 0 || write(fd, buf, (size_t)n) != n)
-		fatal("write %s", path);
-	close(fd);
-}
-
 /*
  * chroot without root: an engine restarted by the unprivileged parent
  * (or started by one, under systemd) makes a user namespace of its own,
- * mapping only its own uid and gid, where it may chroot inside a
- * private mount namespace.  It gains nothing in the initial namespace,
- * and sandbox_drop_user() then sheds the namespace's capabilities.
+ * which gives it CAP_SYS_CHROOT there: chroot(2) asks for it in the
+ * caller's user namespace only, so no mount namespace is needed (nor
+ * allowed by the systemd unit).  No id map is written: that needs
+ * CAP_SYS_ADMIN in the new namespace, which the AppArmor profiles do not
+ * grant; unmapped, the process's ids read as the overflow ids in there
+ * (the kernel still knows it as the service user outside), and no
+ * setuid() can succeed.  It gains nothing in the initial namespace, and
+ * sandbox_drop_user() then sheds the namespace's capabilities.
  */
 void
 sandbox_chroot_userns(const char *dir)
 {
-	uid_t	 uid = geteuid();
-	gid_t	 gid = getegid();
-
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) == -1)
+	if (getuid() != geteuid() || getgid() != getegid())
+		fatalx("real and effective ids differ");
+	userns_uid = getuid();
+	userns_gid = getgid();
+	if (unshare(CLONE_NEWUSER) == -1)
 		fatal("unshare: an unprivileged engine needs user namespaces "
 		    "to chroot");
-	write_proc("/proc/self/setgroups", "deny");
-	write_proc("/proc/self/uid_map", "%ld %ld 1", (long)uid, (long)uid);
-	write_proc("/proc/self/gid_map", "%ld %ld 1", (long)gid, (long)gid);
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
-		fatal("make mounts private");
+	in_userns = 1;
 	sandbox_chroot(dir);
 }
 

@@ -34,11 +34,13 @@
 #else
 #define SANDBOX_NO_SECCOMP	0
 #endif
+#include <stdint.h>
 
 void	sandbox_chroot(const char *);
 void	sandbox_chroot_userns(const char *);
 void	sandbox_drop_user(uid_t, gid_t);
 void	sandbox_lockdown(pid_t);
 int	sandbox_parse_id(const char *, unsigned long *);
+uint32_t sandbox_seccomp_action(void);
 
 #endif /* IPIPD_SANDBOX_H */

@@ -16,7 +16,8 @@
 
 /*
  * The engine's seccomp allowlist.  Everything not listed kills the
- * process (SCMP_ACT_KILL_PROCESS): no open, no socket, no exec, no
+ * process (SCMP_ACT_KILL_PROCESS; see common/seccomp_action.c for
+ * the debug build): no open, no socket, no exec, no
  * ioctl (the parent does every ioctl on the TUN device), no setsockopt.
  */
 
@@ -26,8 +27,8 @@
 #include <seccomp.h>
 
 #include "engine.h"
-#include "log.h"
 #include "sandbox.h"
+#include "log.h"
 
 /* Syscalls the loop makes, with no argument worth narrowing. */
 static const int engine_syscalls[] = {
@@ -65,7 +66,7 @@ engine_seccomp_install(void)
 		log_warnx("valgrind build: no seccomp filter");
 		return;
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+	if ((ctx = seccomp_init(sandbox_seccomp_action())) == NULL)
 		fatalx("seccomp_init");
 	for (i = 0; i < sizeof(engine_syscalls) / sizeof(engine_syscalls[0]);
 	    i++)

@@ -32,9 +32,10 @@
 #include "ipipd.h"
 
 #define CONF_LINE_MAX	1024
-#define CONF_WORDS_MAX	4
+/* A keyword, its value, and one more to name in the error. */
+#define CONF_WORDS_MAX	3
 
-/* Split line into at most max words in place; -1 if there are more. */
+/* Split line into at most max words in place; the rest is not looked at. */
 static int
 split_words(char *line, char **words, int max)
 {
@@ -44,10 +45,8 @@ split_words(char *line, char **words, int max)
 	for (;;) {
 		while (isspace((unsigned char)*p))
 			p++;
-		if (*p == '\0' || *p == '#')
+		if (*p == '\0' || *p == '#' || n == max)
 			return n;
-		if (n == max)
-			return -1;
 		words[n++] = p;
 		while (*p != '\0' && !isspace((unsigned char)*p) && *p != '#')
 			p++;
@@ -69,10 +68,6 @@ conf_line(struct ipipd_conf *c, char *line, char *err, size_t len)
 
 	if ((n = split_words(line, w, CONF_WORDS_MAX)) == 0)
 		return 0;
-	if (n == -1) {
-		snprintf(err, len, "too many words");
-		return -1;
-	}
 	if (conf_keyword(c, w[0], n > 1 ? w[1] : NULL, &used, err, len) == -1)
 		return -1;
 	if (n > 1 + used) {
@@ -87,12 +82,40 @@ conf_line(struct ipipd_conf *c, char *line, char *err, size_t len)
  * Read path into c (already holding the defaults and command-line
  * flags).  0, or -1 with "path:line: reason" in err.
  */
+/* Remember on which line each keyword (bit of c->seen) was given. */
+static void
+note_lines(const struct ipipd_conf *c, unsigned int before, int lineno,
+    int *lines)
+{
+	unsigned int	 b;
+
+	for (b = 0; b < CONF_BITS; b++)
+		if ((c->seen & ~before) & (1U << b))
+			lines[b] = lineno;
+}
+
+/* A conflict found once the file is read: on the line of the word at fault. */
+static void
+finish_error(const struct ipipd_conf *c, const char *path, const int *lines,
+    const char *why, char *err, size_t len)
+{
+	unsigned int	 b;
+
+	for (b = 0; b < CONF_BITS; b++)
+		if ((c->bad & (1U << b)) && lines[b] > 0) {
+			snprintf(err, len, "%s:%d: %s", path, lines[b], why);
+			return;
+		}
+	snprintf(err, len, "%s: %s", path, why);
+}
+
 int
 conf_read_file(struct ipipd_conf *c, const char *path, char *err, size_t len)
 {
-	char	 line[CONF_LINE_MAX + 2], why[256];
-	FILE	*f;
-	int	 lineno = 0;
+	char		 line[CONF_LINE_MAX + 2], why[256];
+	FILE		*f;
+	int		 lineno = 0, lines[CONF_BITS] = { 0 };
+	unsigned int	 before;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
@@ -106,11 +129,13 @@ conf_read_file(struct ipipd_conf *c, const char *path, char *err, size_t len)
 			fclose(f);
 			return -1;
 		}
+		before = c->seen;
 		if (conf_line(c, line, why, sizeof(why)) == -1) {
 			snprintf(err, len, "%s:%d: %s", path, lineno, why);
 			fclose(f);
 			return -1;
 		}
+		note_lines(c, before, lineno, lines);
 	}
 	if (ferror(f)) {
 		snprintf(err, len, "%s: %s", path, strerror(errno));
@@ -119,7 +144,7 @@ conf_read_file(struct ipipd_conf *c, const char *path, char *err, size_t len)
 	}
 	fclose(f);
 	if (conf_finish(c, why, sizeof(why)) == -1) {
-		snprintf(err, len, "%s: %s", path, why);
+		finish_error(c, path, lines, why, err, len);
 		return -1;
 	}
 	return 0;

@@ -61,6 +61,7 @@ struct ipipd_conf {
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
 	unsigned int	 seen;		/* keywords given (W_* of parse.c) */
+	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
 	int		 verbose;
@@ -68,6 +69,8 @@ struct ipipd_conf {
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
 };
+
+#define CONF_BITS	32	/* bits of ipipd_conf.seen */
 
 #define CHILD_ARGV_MAX	12
 
@@ -176,8 +179,13 @@ void	 monitor_input(struct ipipd *);
 /* priv_reload.c */
 void	 priv_reload(struct ipipd *);
 
+/* priv_notify.c */
+void	 notify_init(void);
+void	 notify_ready(void);
+
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);
+void	 priv_check_start(uid_t, gid_t);
 void	 priv_check_chroot(const char *);
 
 /* priv_loop.c */

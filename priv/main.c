@@ -170,9 +170,9 @@ main(int argc, char *argv[])
 	}
 	log_init(env.conf.foreground, env.conf.verbose, LOG_DAEMON);
 	conf_file_absolute(&env.conf);
-	if (geteuid() != 0)
-		fatalx("must be started as root");
+	notify_init();
 	lookup_user(&env);
+	priv_check_start(env.uid, env.gid);
 	priv_check_chroot(env.conf.chroot);
 	if (!env.conf.foreground) {
 		log_tee_stderr(1);

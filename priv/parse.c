@@ -388,24 +388,29 @@ finish_family(struct ipipd_conf *c, char *err, size_t len)
 	uint8_t		 maf = mode_af(c->mode);
 	char		 buf[ADDR_STRLEN];
 
-	if (c->af != AF_UNSPEC && maf != AF_UNSPEC && c->af != maf)
+	if (c->af != AF_UNSPEC && maf != AF_UNSPEC && c->af != maf) {
+		c->bad = W_MODE;
 		return kw_err(err, len, "mode %s carries over %s, not %s",
 		    modes[c->mode].name, af_name(maf), af_name(c->af));
+	}
 	if (c->af == AF_UNSPEC)
 		c->af = maf;
 	if (addr_parse(c->remote, &r) == 0) {
+		c->bad = W_REMOTE;
 		if (c->af != AF_UNSPEC && r.af != c->af)
 			return kw_err(err, len, "remote '%s' is not an %s "
 			    "address", c->remote, af_name(c->af));
 		c->af = r.af;
 	}
 	if (addr_is_set(&c->local)) {
+		c->bad = W_LOCAL;
 		if (c->af != AF_UNSPEC && c->local.af != c->af)
 			return kw_err(err, len, "local '%s' is not an %s "
 			    "address", addr_fmt(&c->local, buf, sizeof(buf)),
 			    af_name(c->af));
 		c->af = c->local.af;
 	}
+	c->bad = 0;
 	return 0;
 }
 
@@ -420,16 +425,25 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 	if (finish_family(c, err, len) == -1)
 		return -1;
 	if (c->af == AF_INET && (c->seen & (W_TCLASS | W_FLOWLABEL |
-	    W_ENCAPLIMIT)))
-		return kw_err(err, len, "tclass, flowlabel and encaplimit are "
-		    "for an IPv6 outer header, but the tunnel runs over IPv4");
-	if (c->af == AF_INET6 && (c->seen & W_TOS))
-		return kw_err(err, len, "tos is for an IPv4 outer header, but "
-		    "the tunnel runs over IPv6 (use tclass)");
-	if (c->af != AF_UNSPEC && c->mtu > conf_max_mtu(c, c->af))
+	    W_ENCAPLIMIT))) {
+		c->bad = c->seen & W_TCLASS ? W_TCLASS :
+		    c->seen & W_FLOWLABEL ? W_FLOWLABEL : W_ENCAPLIMIT;
+		return kw_err(err, len, "'%s' is for an IPv6 outer header, but "
+		    "the tunnel runs over IPv4 (tclass, flowlabel and "
+		    "encaplimit are)", c->bad == W_TCLASS ? "tclass" :
+		    c->bad == W_FLOWLABEL ? "flowlabel" : "encaplimit");
+	}
+	if (c->af == AF_INET6 && (c->seen & W_TOS)) {
+		c->bad = W_TOS;
+		return kw_err(err, len, "'tos' is for an IPv4 outer header, "
+		    "but the tunnel runs over IPv6 (use tclass)");
+	}
+	if (c->af != AF_UNSPEC && c->mtu > conf_max_mtu(c, c->af)) {
+		c->bad = W_MTU;
 		return kw_err(err, len, "mtu %u is too large: an outer %s "
 		    "packet holds at most %u bytes of inner packet", c->mtu,
 		    af_name(c->af), conf_max_mtu(c, c->af));
+	}
 	return 0;
 }
 

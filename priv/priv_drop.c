@@ -14,8 +14,22 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* The parent gives up root once everything privileged is open. */
+/*
+ * The parent gives up root once everything privileged is open.  It is
+ * started in one of two ways:
+ *   - as root (by hand, or a plain init script): it opens what needs
+ *     privileges, then becomes the service user keeping CAP_NET_ADMIN;
+ *   - as the service user with CAP_NET_ADMIN and CAP_NET_RAW as ambient
+ *     capabilities (systemd's User= + AmbientCapabilities=, or
+ *     setpriv(1)): it cannot change its ids, groups or bounding set, so
+ *     it checks that whoever started it already made them right, and
+ *     refuses to run otherwise.  After start-up both ways end the same:
+ *     the service user, no supplementary groups, CAP_NET_ADMIN alone in
+ *     the effective and permitted sets, nothing inheritable or ambient,
+ *     a bounding set of at most CAP_NET_ADMIN and CAP_NET_RAW.
+ */
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,8 +50,8 @@
  *   rtnetlink now, and follow address/MTU changes later.
  * CAP_NET_RAW is not kept: every raw socket is already open.
  */
-void
-priv_drop(uid_t uid, gid_t gid)
+static void
+priv_drop_root(uid_t uid, gid_t gid)
 {
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
@@ -54,6 +68,80 @@ priv_drop(uid_t uid, gid_t gid)
 	if (capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW))
 		fatalx("CAP_NET_RAW still held after dropping privileges");
 	log_debug("parent now uid %ld, keeping CAP_NET_ADMIN", (long)uid);
+}
+
+/* Capabilities the parent may ever hold: see priv_drop_root(). */
+static int
+cap_allowed(int cap)
+{
+	return cap == CAP_NET_ADMIN || cap == CAP_NET_RAW;
+}
+
+/*
+ * Started without root: the ids, groups and bounding set cannot be
+ * changed any more (that needs CAP_SETUID, CAP_SETGID, CAP_SETPCAP), so
+ * they must already be what priv_drop_root() would make them.  Checked
+ * before anything is opened, so a wrong start-up fails at once.
+ */
+void
+priv_check_start(uid_t uid, gid_t gid)
+{
+	int	 cap;
+
+	if (geteuid() == 0)
+		return;
+	if (getuid() != uid || geteuid() != uid || getgid() != gid ||
+	    getegid() != gid)
+		fatalx("must be started as root or as the service user (uid "
+		    "%ld gid %ld), not uid %ld gid %ld", (long)uid, (long)gid,
+		    (long)geteuid(), (long)getegid());
+	if (getgroups(0, NULL) != 0)
+		fatalx("started as the service user with supplementary "
+		    "groups; start it without (setpriv --clear-groups)");
+	capng_get_caps_process();
+	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN) ||
+	    !capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW))
+		fatalx("started as the service user without CAP_NET_ADMIN and "
+		    "CAP_NET_RAW; give it both as ambient capabilities");
+	/* The kernel may know fewer capabilities than our headers. */
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (!cap_allowed(cap) && prctl(PR_CAPBSET_READ, cap, 0, 0,
+		    0) == 1)
+			fatalx("capability bounding set holds %s; start with "
+			    "only CAP_NET_ADMIN and CAP_NET_RAW in it "
+			    "(CapabilityBoundingSet=, setpriv --bounding-set)",
+			    capng_capability_to_name((unsigned int)cap));
+}
+
+/*
+ * Already the service user: keep CAP_NET_ADMIN, drop CAP_NET_RAW (the
+ * raw sockets are open), empty the inheritable and ambient sets so no
+ * exec carries anything over.
+ */
+static void
+priv_drop_user(uid_t uid)
+{
+	capng_clear(CAPNG_SELECT_CAPS);
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	    CAP_NET_ADMIN) == -1)
+		fatalx("capng_update failed");
+	if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+		fatalx("cannot drop capabilities");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("PR_CAP_AMBIENT_CLEAR_ALL");
+	capng_get_caps_process();
+	if (capng_have_capability(CAPNG_PERMITTED, CAP_NET_RAW))
+		fatalx("CAP_NET_RAW still held after dropping privileges");
+	log_debug("parent uid %ld, keeping CAP_NET_ADMIN", (long)uid);
+}
+
+void
+priv_drop(uid_t uid, gid_t gid)
+{
+	if (geteuid() == 0)
+		priv_drop_root(uid, gid);
+	else
+		priv_drop_user(uid);
 }
 
 static void

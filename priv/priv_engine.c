@@ -120,5 +120,6 @@ engine_ready(struct ipipd *env)
 	    env->res.tun_created ? " (temporary device)" : "");
 	warn_kernel_tunnels();
 	daemon_ready();
+	notify_ready();
 	log_tee_stderr(0);
 }

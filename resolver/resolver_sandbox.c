@@ -74,18 +74,37 @@ static const int resolver_syscalls[] = {
 	SCMP_SYS(exit_group),
 };
 
+/*
+ * Sockets: only the families and types a lookup uses, datagram (DNS,
+ * nscd) or stream (DNS over TCP, nscd); SOCK_CLOEXEC and SOCK_NONBLOCK
+ * may be or'ed in.  No raw or packet sockets.
+ */
+static int
+resolver_socket_rules(scmp_filter_ctx ctx)
+{
+	static const int	 fams[] = { AF_INET, AF_INET6, AF_UNIX };
+	static const int	 types[] = { SOCK_DGRAM, SOCK_STREAM };
+	const uint64_t		 mask = 0xffffffffU &
+				    ~(uint64_t)(SOCK_CLOEXEC | SOCK_NONBLOCK);
+	size_t			 f, t;
+	int			 rc = 0;
+
+	for (f = 0; f < sizeof(fams) / sizeof(fams[0]); f++)
+		for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+			rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+			    SCMP_SYS(socket), 2,
+			    SCMP_A0(SCMP_CMP_EQ, (uint64_t)fams[f]),
+			    SCMP_A1(SCMP_CMP_MASKED_EQ, mask,
+			    (uint64_t)types[t]));
+	return rc;
+}
+
 static int
 resolver_arg_rules(scmp_filter_ctx ctx)
 {
 	int	 rc = 0;
 
-	/* Sockets: only the families and types a lookup uses. */
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_INET6));
-	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	rc |= resolver_socket_rules(ctx);
 	/*
 	 * glibc sorts several answers (RFC 6724) after asking rtnetlink for
 	 * the local addresses; refused, it assumes both families and goes
@@ -130,7 +149,7 @@ resolver_seccomp_install(void)
 		log_warnx("valgrind build: no seccomp filter");
 		return;
 	}
-	if ((ctx = seccomp_init(SCMP_ACT_KILL_PROCESS)) == NULL)
+	if ((ctx = seccomp_init(sandbox_seccomp_action())) == NULL)
 		fatalx("seccomp_init");
 	for (i = 0; i < sizeof(resolver_syscalls) /
 	    sizeof(resolver_syscalls[0]); i++)

@@ -203,6 +203,32 @@ test_file(void **state)
 	assert_non_null(strstr(err, "missing 'remote"));
 	unlink(p);
 
+	/* A conflict is reported on the line of the word at fault. */
+	p = write_file("dev tun7\nremote 192.0.2.1\n\ntclass 8\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":4: 'tclass' is for an IPv6"));
+	unlink(p);
+
+	p = write_file("dev tun7\nlocal 2001:db8::1\nremote 192.0.2.1\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":2: local '2001:db8::1'"));
+	unlink(p);
+
+	/* Many words: the first one too many is named. */
+	p = write_file("dev tun7\nremote r\nnopmtudisc a b c d\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: unexpected 'a' after 'nopmtudisc'"));
+	unlink(p);
+
+	p = write_file("dev tun7\nremote r\nfrobnicate 1\n");
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: unknown word 'frobnicate'"));
+	unlink(p);
+
 	conf_defaults(&c);
 	assert_int_equal(conf_read_file(&c, "/nonexistent/x", err,
 	    sizeof(err)), -1);

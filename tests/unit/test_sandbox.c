@@ -104,6 +104,10 @@ static void call_open(void) { sink = open("/etc/hostname", O_RDONLY); }
 static void call_open_write(void) { sink = open("/tmp/x", O_WRONLY | O_CREAT, 0600); }
 static void call_socket(void) { sink = socket(AF_INET, SOCK_DGRAM, 0); }
 static void call_packet_socket(void) { sink = socket(AF_PACKET, SOCK_RAW, 0); }
+static void call_raw_socket(void) { sink = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP); }
+static void call_seqpacket_socket(void) { sink = socket(AF_UNIX, SOCK_SEQPACKET, 0); }
+static void call_tcp_socket(void) { int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0); if (fd == -1) _exit(4); close(fd); }
+static void call_unix_socket(void) { int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0); if (fd == -1) _exit(4); close(fd); }
 static void call_netlink_socket(void) { if (socket(AF_NETLINK, SOCK_RAW, 0) != -1 || errno != EACCES) _exit(3); }
 static void call_ioctl(void) { int n; sink = ioctl(0, FIONREAD, &n); }
 static void call_setsockopt(void) { int v = 1; sink = setsockopt(0, SOL_SOCKET, SO_DEBUG, &v, sizeof(v)); }
@@ -136,7 +140,12 @@ static void
 test_engine_kills(void **state)
 {
 	(void)state;
+#ifdef SECCOMP_DEBUG
+	skip();		/* the debug build traps instead: test_seccomp_action */
+#endif
 	assert_sigsys(engine_seccomp_install, call_open);
+	assert_sigsys(engine_seccomp_install, call_open_write);
+	assert_sigsys(engine_seccomp_install, call_packet_socket);
 	assert_sigsys(engine_seccomp_install, call_socket);
 	assert_sigsys(engine_seccomp_install, call_execve);
 	assert_sigsys(engine_seccomp_install, call_ioctl);
@@ -161,9 +170,14 @@ static void
 test_resolver_kills(void **state)
 {
 	(void)state;
+#ifdef SECCOMP_DEBUG
+	skip();		/* the debug build traps instead: test_seccomp_action */
+#endif
 	assert_sigsys(resolver_seccomp_install, call_execve);
 	assert_sigsys(resolver_seccomp_install, call_open_write);
 	assert_sigsys(resolver_seccomp_install, call_packet_socket);
+	assert_sigsys(resolver_seccomp_install, call_raw_socket);
+	assert_sigsys(resolver_seccomp_install, call_seqpacket_socket);
 	assert_sigsys(resolver_seccomp_install, call_setuid);
 	assert_sigsys(resolver_seccomp_install, call_ptrace);
 	assert_sigsys(resolver_seccomp_install, call_fork);
@@ -178,6 +192,8 @@ test_resolver_allows(void **state)
 	(void)state;
 	assert_survives(resolver_seccomp_install, call_open_read);
 	assert_survives(resolver_seccomp_install, call_udp_socket);
+	assert_survives(resolver_seccomp_install, call_tcp_socket);
+	assert_survives(resolver_seccomp_install, call_unix_socket);
 	assert_survives(resolver_seccomp_install, call_malloc);
 	assert_survives(resolver_seccomp_install, call_recverr);
 	/* Refused without a kill: glibc falls back (see the filter). */
