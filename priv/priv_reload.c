@@ -74,6 +74,7 @@ priv_reload(struct ipipd *env)
 		return;
 	}
 	reload_fixed(&env->conf, &c);
+	conf_keep_fixed_encap(&c, &env->conf);
 	renamed = strcmp(c.remote, env->conf.remote) != 0;
 	/* Keep what cannot change; take everything else. */
 	strlcpy(c.dev, env->conf.dev, sizeof(c.dev));
