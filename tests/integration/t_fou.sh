@@ -20,7 +20,7 @@ tcp_transfer() {
 	local listen=TCP4-LISTEN
 	head -c 1000000 /dev/urandom >"$TMPD/data"
 	case $addr in *:*) addr="[$addr]" listen=TCP6-LISTEN ;; esac
-	nsx "$dst" timeout 30 socat -u "$listen:$port,reuseaddr" \
+	ip netns exec "$dst" timeout 30 socat -u "$listen:$port,reuseaddr" \
 	    "OPEN:$got,creat,trunc" 2>"$TMPD/socat-l.err" &
 	local lpid=$!
 	_DAEMON_PIDS+=("$lpid")
