@@ -189,6 +189,10 @@ int	 conf_finish_encap(struct ipipd_conf *, char *, size_t);
 int	 conf_udp_sports(const struct ipipd_conf *);
 void	 conf_keep_fixed_encap(struct ipipd_conf *, const struct ipipd_conf *);
 
+/* priv_ifaddr.c */
+void	 ifaddr_apply(struct ipipd *);
+void	 ifaddr_remove_all(void);
+
 /* priv_udp.c */
 void	 priv_open_udp_all(struct ipipd *);
 

@@ -167,6 +167,9 @@ main(int argc, char *argv[])
 	}
 	env.sigfd = signals_setup();
 	open_privileged(&env);
+	/* Addresses and routes we add go again however we exit. */
+	if (atexit(ifaddr_remove_all) != 0)
+		fatalx("atexit");
 	start_children(&env);
 	priv_drop(env.uid, env.gid);
 	peer_request_resolve(&env);
