@@ -195,6 +195,7 @@ void	 ifaddr_remove_all(void);
 
 /* priv_udp.c */
 void	 priv_open_udp_all(struct ipipd *);
+void	 priv_udp_pmtudisc(struct ipipd *);
 
 /* conf_file.c */
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);

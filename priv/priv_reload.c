@@ -86,6 +86,7 @@ priv_reload(struct ipipd *env)
 	strlcpy(c.chroot, env->conf.chroot, sizeof(c.chroot));
 	strlcpy(c.file, env->conf.file, sizeof(c.file));
 	env->conf = c;
+	priv_udp_pmtudisc(env);
 	if (env->engine_started)
 		engine_push_conf(env);
 	if (c.mtu != 0 && c.mtu != env->tun_mtu) {

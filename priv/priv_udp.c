@@ -161,3 +161,31 @@ priv_open_udp_all(struct ipipd *env)
 		}
 	}
 }
+
+/* SIGHUP may switch pmtudisc: the sockets follow (no privilege needed). */
+void
+priv_udp_pmtudisc(struct ipipd *env)
+{
+	int	 a, i, v, pmtu = (env->conf.flags & CONF_PMTUDISC) != 0;
+
+	if (env->conf.encap == ENCAP_NONE)
+		return;
+	for (a = 0; a < 2; a++) {
+		for (i = 0; i < 1 + env->res.nsports; i++) {
+			if (env->res.udp[a][i] == -1)
+				continue;
+			if (a == 0) {
+				v = pmtu ? IP_PMTUDISC_WANT : IP_PMTUDISC_DONT;
+				if (setsockopt(env->res.udp[a][i], IPPROTO_IP,
+				    IP_MTU_DISCOVER, &v, sizeof(v)) == -1)
+					log_warn("reload: IP_MTU_DISCOVER");
+			} else {
+				v = pmtu ? IPV6_PMTUDISC_WANT :
+				    IPV6_PMTUDISC_DONT;
+				if (setsockopt(env->res.udp[a][i], IPPROTO_IPV6,
+				    IPV6_MTU_DISCOVER, &v, sizeof(v)) == -1)
+					log_warn("reload: IPV6_MTU_DISCOVER");
+			}
+		}
+	}
+}

@@ -65,7 +65,47 @@ run_case() {
 	pair_down "$ta" "$tb"
 }
 
+# frag_case OUTER: TUN MTU 2000 over a 1500 path.  An inner packet that
+# may be fragmented is sent, the kernel fragmenting the outer UDP
+# datagram; one with DF set is answered with "fragmentation needed" and
+# the room left in the path MTU.
+frag_case() {
+	local outer=$1 ta tb ra rb room out cap n
+	N=$((N + 1))
+	ta=fa$SID$N tb=fb$SID$N
+	log "=== encap fou over IPv$outer, mtu 2000: fragmentation"
+	if [ "$outer" = 4 ]; then ra=$V4B rb=$V4A room=1472
+	else ra=$V6B rb=$V6A room=1452; fi
+	cap=$TMPD/frag$N.pcap
+	LOG_A=$TMPD/a$N.log LOG_B=$TMPD/b$N.log
+	side_up a auto "$ta" "$LOG_A" remote "$ra" encap fou \
+	    encap-dport "$PB" encap-sport "$PA" mtu 2000
+	side_up b auto "$tb" "$LOG_B" remote "$rb" encap fou \
+	    encap-dport "$PA" encap-sport "$PB" mtu 2000
+	# (immediate mode: a few packets, then the capture stops at once)
+	start_capture "$NS_A" "$VETH_A" "$cap" --immediate-mode
+	out=$(nsx "$NS_A" ping -4 -n -c 2 -i 0.2 -W 2 -M dont -s 1800 "$IN4B" 2>&1)
+	printf '%s\n' "$out" | grep -q ' 2 received' &&
+		ok "ping -M dont -s 1800 through a 1500 path: 2/2" ||
+		error "ping -M dont -s 1800: $(printf '%s\n' "$out" | tail -n 2)"
+	stop_capture "$CAP_PID"
+	if [ "$outer" = 4 ]; then
+		n=$(tcpdump -nn -r "$cap" "ip and src $V4A and (ip[6:2] & 0x3fff) != 0" 2>/dev/null | wc -l)
+	else
+		n=$(tcpdump -nn -r "$cap" "ip6 and src $V6A and ip6[6] = 44" 2>/dev/null | wc -l)
+	fi
+	[ "$n" -ge 4 ] && ok "$n outer fragments from A on the wire" ||
+		error "only $n outer fragments from A captured"
+	out=$(nsx "$NS_A" ping -4 -n -c 1 -W 2 -M do -s 1800 "$IN4B" 2>&1)
+	printf '%s\n' "$out" | grep -Eiq "(frag needed|message too long).*mtu ?[=:]? ?$room" &&
+		ok "ping -M do -s 1800: told mtu $room" ||
+		error "ping -M do -s 1800: no frag needed with mtu $room: $out"
+	pair_down "$ta" "$tb"
+}
+
 run_case 4 fou
+frag_case 4
+frag_case 6
 run_case 6 fou
 run_case 4 gue
 run_case 6 gue
