@@ -690,13 +690,15 @@ minmtu() {
 # tunnel with the same encapsulation: pings of every size both ways, and
 # the capture shows UDP to the kernel's port.  The kernel sends from a
 # fixed source port (PK) unless KSPORT is auto, then ipipd takes any
-# peer source port (peer-sport any).
-# fou_case OUTER INNER(4|6) ENCAP(fou|gue) KSPORT(fixed|auto) WANT_MTU
+# peer source port (peer-sport any); KSPORT ipipd-auto: ipipd spreads
+# flows over ports 7000-7007 (encap-sport auto).
+# fou_case OUTER INNER(4|6) ENCAP(fou|gue) KSPORT(fixed|auto|ipipd-auto)
+#          WANT_MTU
 fou_case() {
 	local outer=$1 inner=$2 encap=$3 ksport=$4 want=$5
 	local la=$V4A lb=$V4B fam=() ktype kmode=() proto=4 PK=5555 PI=6666
 	local iargs=() kspa=(encap-sport "$PK") s dst_b=$IN4B dst_a=$IN4A
-	local hdr=28
+	local hdr=28 isport=(encap-sport "$PI") ifilter="src port $PI"
 	if [ "$outer" = 6 ]; then la=$V6A lb=$V6B fam=(-6); fi
 	if [ "$inner" = 6 ]; then proto=41 dst_b=$IN6B dst_a=$IN6A hdr=48; fi
 	case $outer$inner in
@@ -708,6 +710,10 @@ fou_case() {
 	if [ "$ksport" = auto ]; then
 		kspa=(encap-sport auto)
 		iargs=(peer-sport any)
+	elif [ "$ksport" = ipipd-auto ]; then
+		isport=(listen-port "$PI" encap-sport auto encap-sport-range
+		    7000-7007)
+		ifilter="src portrange 7000-7007"
 	fi
 	# The fou netlink family and the tunnels' encap ops are modules.
 	for m in fou fou6 ipip sit ip6_tunnel; do
@@ -722,7 +728,7 @@ fou_case() {
 		    "${fam[@]}" || die "ip fou add port $PK ipproto $proto"
 	fi
 	ipipd_up local "$la" remote "$lb" encap "$encap" encap-dport "$PK" \
-	    encap-sport "$PI" "${iargs[@]+"${iargs[@]}"}"
+	    "${isport[@]}" "${iargs[@]+"${iargs[@]}"}"
 	inner_a "$inner"
 	kt_add "$inner" "$ktype" "${kmode[@]+"${kmode[@]}"}" local "$lb" \
 	    remote "$la" encap "$encap" "${kspa[@]}" encap-dport "$PI"
@@ -742,7 +748,7 @@ fou_case() {
 	done
 	cap_stop
 	cap_expect "UDP from ipipd to the kernel's port $PK" -ge 6 \
-	    "udp and dst port $PK and src port $PI"
+	    "udp and dst port $PK and $ifilter"
 	if [ "$ksport" = auto ]; then
 		cap_expect "UDP from the kernel to ipipd's port $PI" -ge 6 \
 		    "udp and dst port $PI"
@@ -873,6 +879,8 @@ run_case "fou      sit 6in4 over udp4"      fou_case 4 6 fou fixed 1472
 run_case "fou      ip6tnl 4in6 over udp6"   fou_case 6 4 fou fixed 1452
 run_case "fou      ip6tnl 6in6 over udp6"   fou_case 6 6 fou fixed 1452
 run_case "fou      ipip 4in4, kernel sport auto" fou_case 4 4 fou auto 1472
+run_case "fou      ip6tnl 6in6, ipipd sport auto" \
+    fou_case 6 6 fou ipipd-auto 1452
 run_case "gue      ipip 4in4 over udp4"     fou_case 4 4 gue fixed 1468
 run_case "gue      sit 6in4 over udp4"      fou_case 4 6 gue fixed 1468
 run_case "gue      ip6tnl 4in6 over udp6"   fou_case 6 4 gue fixed 1448
