@@ -76,9 +76,10 @@ conf_line(struct ipipd_conf *c, char *line, char *err, size_t len)
 	if (conf_keyword(c, w[0], n > 1 ? w[1] : NULL, &used, err, len) == -1)
 		return -1;
 	/* address ADDRESS peer ADDRESS: the one statement of two words. */
-	if (n == 4 && used == 1 && strcmp(w[0], "address") == 0 &&
+	if (n >= 3 && used == 1 && strcmp(w[0], "address") == 0 &&
 	    strcmp(w[2], "peer") == 0)
-		return conf_keyword(c, w[2], w[3], &used, err, len);
+		return conf_keyword(c, w[2], n == 4 ? w[3] : NULL, &used, err,
+		    len);
 	if (n > 1 + used) {
 		snprintf(err, len, "unexpected '%s' after '%s'", w[1 + used],
 		    w[0]);

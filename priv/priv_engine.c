@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -141,19 +142,34 @@ engine_push_start(struct ipipd *env)
 	env->engine_started = 1;
 }
 
+/* " encap fou port 5556 -> 5555" for the tunnel up line, or "". */
+static void
+encap_desc(const struct ipipd *env, char *buf, size_t len)
+{
+	const struct ipipd_conf	*c = &env->conf;
+
+	buf[0] = '\0';
+	if (c->encap == ENCAP_NONE)
+		return;
+	snprintf(buf, len, " encap %s port %u -> %u",
+	    c->encap == ENCAP_FOU ? "fou" : "gue", c->listen_port,
+	    c->encap_dport);
+}
+
 void
 engine_ready(struct ipipd *env)
 {
-	char	 l[ADDR_STRLEN], r[ADDR_STRLEN];
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48];
 
 	if (env->up) {
 		log_info("engine restarted, forwarding again");
 		return;
 	}
 	env->up = 1;
-	log_info("tunnel up: dev %s local %s remote %s mtu %u%s",
+	encap_desc(env, e, sizeof(e));
+	log_info("tunnel up: dev %s local %s remote %s mtu %u%s%s",
 	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
-	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
+	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu, e,
 	    env->res.tun_created ? " (temporary device)" : "");
 	daemon_ready();
 	log_tee_stderr(0);

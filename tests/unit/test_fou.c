@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -400,6 +402,38 @@ test_conf_addr_route(void **state_)
 	    "bad address");
 }
 
+/* The configuration file: address ... peer ... is one statement. */
+static void
+test_conf_file(void **state_)
+{
+	struct ipipd_conf	 c;
+	char			 path[] = "/tmp/test_fou.XXXXXX";
+	const char		*text = "dev t\nremote 192.0.2.2\n"
+				    "encap fou\nencap-dport 5555\nfloat\n"
+				    "address 10.0.0.1 peer 10.0.0.2/32\n"
+				    "route 10.9.0.0/16\n";
+	int			 fd;
+
+	(void)state_;
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, path, err, sizeof(err)), 0);
+	assert_int_equal(c.naddrs, 1);
+	assert_int_equal(c.addrs[0].peer.af, AF_INET);
+	assert_int_equal(c.nroutes, 1);
+	assert_int_equal(c.encap_flags, ENCAP_F_FLOAT);
+	text = "dev t\nremote 192.0.2.2\naddress 10.0.0.1 peer\n";
+	assert_true((fd = open(path, O_WRONLY | O_TRUNC)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	conf_defaults(&c);
+	assert_int_equal(conf_read_file(&c, path, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":3: 'peer' needs a value"));
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -412,6 +446,7 @@ main(void)
 		cmocka_unit_test(test_conf_encap),
 		cmocka_unit_test(test_conf_encap_errors),
 		cmocka_unit_test(test_conf_addr_route),
+		cmocka_unit_test(test_conf_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
