@@ -35,15 +35,18 @@ run_case() {
 	nsx "$NS_B" ip address add "$IN6B/64" dev "$tb" nodad ||
 		die "IPv6 address on $tb"
 	LOG_A=$TMPD/a$N.log
+	# keepalive 1: socat must shrug off the empty datagrams.
 	side_up a auto "$ta" "$LOG_A" remote "$ra" encap fou \
-	    encap-dport "$PB" encap-sport "$PA"
+	    encap-dport "$PB" encap-sport "$PA" keepalive 1
+	sleep 2.5
 
 	ping_ok "$NS_A" "$IN4B" 56
 	ping_ok "$NS_B" "$IN4A" 56
 	ping_ok "$NS_A" "$IN4B" 1400
 	ping_ok "$NS_A" "$IN6B" 56
 	ping_ok "$NS_B" "$IN6A" 56
-	kill -USR1 "$PID_A"; sleep 0.5
+	pid_running "$SOCAT_PID" && ok "socat still running after keepalives" ||
+		error "socat exited (keepalives?): $(tail -n 3 "$TMPD/socat$N.log")"
 	stop_ipipd "$PID_A" "$LOG_A"
 	kill -TERM "$SOCAT_PID" 2>/dev/null
 	wait_gone "$SOCAT_PID" 5 || kill -KILL "$SOCAT_PID"

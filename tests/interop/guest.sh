@@ -709,7 +709,8 @@ fou_case() {
 	esac
 	if [ "$ksport" = auto ]; then
 		kspa=(encap-sport auto)
-		iargs=(peer-sport any)
+		# ...and keepalives, which the kernel's fou port ignores.
+		iargs=(peer-sport any keepalive 1)
 	elif [ "$ksport" = ipipd-auto ]; then
 		isport=(listen-port "$PI" encap-sport auto encap-sport-range
 		    7000-7007)
@@ -752,6 +753,8 @@ fou_case() {
 	if [ "$ksport" = auto ]; then
 		cap_expect "UDP from the kernel to ipipd's port $PI" -ge 6 \
 		    "udp and dst port $PI"
+		cap_expect "empty keepalive datagrams to port $PK" -ge 1 \
+		    "udp and dst port $PK and udp[4:2] = 8"
 	else
 		cap_expect "UDP from the kernel, port $PK to $PI" -ge 6 \
 		    "udp and dst port $PI and src port $PK"
@@ -878,7 +881,8 @@ run_case "fou      ipip 4in4 over udp4"     fou_case 4 4 fou fixed 1472
 run_case "fou      sit 6in4 over udp4"      fou_case 4 6 fou fixed 1472
 run_case "fou      ip6tnl 4in6 over udp6"   fou_case 6 4 fou fixed 1452
 run_case "fou      ip6tnl 6in6 over udp6"   fou_case 6 6 fou fixed 1452
-run_case "fou      ipip 4in4, kernel sport auto" fou_case 4 4 fou auto 1472
+run_case "fou      ipip 4in4, kernel sport auto, keepalive" \
+    fou_case 4 4 fou auto 1472
 run_case "fou      ip6tnl 6in6, ipipd sport auto" \
     fou_case 6 6 fou ipipd-auto 1452
 run_case "gue      ipip 4in4 over udp4"     fou_case 4 4 gue fixed 1468
