@@ -22,7 +22,8 @@
  * in that peer (fatalx), never a crash.
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
- *                         IMSG_PEER, IMSG_START, IMSG_STATUS
+ *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
+ *                         IMSG_FD_UDP, IMSG_ENCAP_CONF
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
@@ -52,6 +53,8 @@ enum imsg_type {
 	IMSG_LOG,		/* struct msg_log */
 	IMSG_STATUS,		/* no payload: log one status line */
 	IMSG_PEER_UNREACH,	/* no payload: remote answers unreachable */
+	IMSG_FD_UDP,		/* fd: UDP socket;   struct msg_fd_udp */
+	IMSG_ENCAP_CONF,	/* struct msg_encap_conf */
 	IMSG_MAX
 };
 
@@ -106,6 +109,41 @@ struct msg_resolve {
 	char		 name[RESOLVE_NAME_MAX];
 	uint8_t		 af;		/* AF_UNSPEC, AF_INET, AF_INET6 */
 	uint8_t		 pad[3];
+};
+
+/* Encapsulation over UDP (encap fou|gue). */
+#define ENCAP_NONE		0	/* raw IP protocol 4/41/137 */
+#define ENCAP_FOU		1	/* UDP + the bare inner packet */
+#define ENCAP_GUE		2	/* UDP + GUE header + inner */
+#define UDP_SPORTS_MAX		64	/* source port sockets, at most */
+
+/* msg_fd_udp.role: the socket bound to the listen port, or one of the
+ * sockets bound to the source ports outer packets leave from. */
+#define UDP_ROLE_LISTEN		0
+#define UDP_ROLE_SPORT		1
+
+struct msg_fd_udp {
+	uint8_t		 af;		/* AF_INET, AF_INET6 */
+	uint8_t		 role;		/* UDP_ROLE_* */
+	uint8_t		 index;		/* UDP_ROLE_SPORT: 0..SPORTS_MAX-1 */
+	uint8_t		 pad;
+	uint16_t	 port;		/* bound port, host order */
+	uint16_t	 pad2;
+};
+
+/* msg_encap_conf.flags */
+#define ENCAP_F_FLOAT		0x01	/* follow the peer's address/port */
+#define ENCAP_F_ANY_SPORT	0x02	/* any peer source port accepted */
+#define ENCAP_F_ALL		0x03
+
+struct msg_encap_conf {
+	uint8_t		 type;		/* ENCAP_* */
+	uint8_t		 flags;		/* ENCAP_F_* */
+	uint16_t	 dport;		/* remote port, host order */
+	uint16_t	 peer_sport;	/* peer's source port, host order */
+	uint16_t	 keepalive;	/* seconds, 0: none */
+	uint16_t	 nsports;	/* source port sockets; 0: listen's */
+	uint16_t	 pad;
 };
 
 struct msg_resolve_answer {

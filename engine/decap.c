@@ -108,10 +108,11 @@ inner_src_check(const uint8_t *p, uint8_t ipproto)
 
 /*
  * The inner packet at pkt + off, avail bytes long, carried as outer
- * protocol ipproto: shared by both outer families, so they accept
- * exactly the same inner packets.  res is only written on success.
+ * protocol ipproto: shared by both outer families and UDP, so they
+ * accept exactly the same inner packets.  res is only written on
+ * success.
  */
-static enum drop_reason
+enum drop_reason
 decap_inner(const uint8_t *pkt, size_t off, size_t avail, uint8_t ipproto,
     uint8_t carry, struct decap_result *res)
 {

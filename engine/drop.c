@@ -47,6 +47,7 @@ static const char *const drop_names[] = {
 	[DROP_NET_MARTIAN]	= "net-martian",
 	[DROP_NET_TTL]		= "net-ttl",
 	[DROP_NET_ECN]		= "net-ecn",
+	[DROP_NET_ENCAP]	= "net-encap",
 };
 
 /* A reason added to the enum without a name here fails the build. */

@@ -20,6 +20,7 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/in.h>
 
 #include <stdint.h>
 
@@ -37,6 +38,7 @@
 #define PMTU_EXPIRES_MS	(600 * 1000)	/* as net.ipv4.route.mtu_expires */
 #define ICMP_RATE	100	/* generated ICMP errors per second... */
 #define ICMP_BURST	50	/* ...with bursts of this many */
+#define UDP_SOCKS	(1 + UDP_SPORTS_MAX)	/* listen + source ports */
 
 /* One packet buffer, with headroom to prepend headers without a copy. */
 struct pkt_slot {
@@ -58,6 +60,9 @@ struct engine_stats {
 	uint64_t	 icmp_rx_pmtu;		/* ...that lowered the PMTU */
 	uint64_t	 icmp_relayed;		/* ...relayed to the sender */
 	uint64_t	 icmp_soft;		/* ...kept as soft state */
+	uint64_t	 keepalive_tx;		/* empty datagrams sent */
+	uint64_t	 keepalive_rx;		/* ...received, ignored */
+	uint64_t	 float_moves;		/* peer address/port changes */
 	uint64_t	 drops[DROP_MAX];
 };
 
@@ -83,6 +88,21 @@ struct tx_queue {
 	unsigned int	 n;
 };
 
+/* Outgoing UDP datagrams of one batch (encap fou|gue). */
+struct udp_tx_queue {
+	struct mmsghdr	 msgs[ENGINE_BATCH];
+	struct iovec	 iov[ENGINE_BATCH];
+	union {
+		struct cmsghdr	 align;
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				    2 * CMSG_SPACE(sizeof(int))];
+	}		 cmsg[ENGINE_BATCH];
+	int		 fd[ENGINE_BATCH];
+	unsigned int	 n;
+	struct sockaddr_in6 to6;
+	struct sockaddr_in to4;
+};
+
 struct engine {
 	struct imsgbuf		 ibuf;		/* to the parent */
 	int			 tun_fd;
@@ -99,6 +119,14 @@ struct engine {
 	struct engine_stats	 stats;
 	uint64_t		 unreach_window_ms;	/* peer_unreach.c */
 	unsigned int		 unreach_count;
+	/* encap fou|gue */
+	struct msg_encap_conf	 encap;		/* type ENCAP_NONE: raw */
+	int			 have_encap;
+	int			 udp[2][UDP_SOCKS];	/* [v4, v6][0 listen] */
+	struct tun_addr		 parent_remote;	/* as the parent said */
+	uint16_t		 tx_dport;	/* encap.dport, or floated */
+	struct udp_tx_queue	 utxq;
+	uint64_t		 keepalive_ms;	/* next one due, 0: none */
 };
 
 /* engine_status.c */
@@ -138,6 +166,18 @@ void	 pmtu_reset(struct pmtu *, uint32_t);
 uint32_t pmtu_get(struct pmtu *);
 int	 pmtu_lower(struct pmtu *, uint32_t, int);
 int	 ratelimit_allow(struct ratelimit *);
+
+/* tx_udp.c */
+void	 udp_tx_packet(struct engine *, uint8_t *, size_t, uint8_t,
+	    const struct encap_params *);
+void	 udp_tx_flush(struct engine *);
+int	 udp_keepalive(struct engine *, uint64_t);
+
+/* fwd_udp_to_tun.c */
+void	 fwd_udp_to_tun(struct engine *, int, int);
+
+/* icmp_recv.c, for UDP sockets: the quote starts after the UDP header */
+void	 icmp_recv_errors_udp(struct engine *, int, int);
 
 /* engine_sandbox.c */
 void	 engine_seccomp_install(void);

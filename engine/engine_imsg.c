@@ -96,6 +96,47 @@ recv_fd_raw(struct engine *e, struct imsg *imsg)
 }
 
 static void
+recv_fd_udp(struct engine *e, struct imsg *imsg)
+{
+	struct msg_fd_udp	 u;
+	int			 fd, slot;
+
+	get_payload(imsg, &u, sizeof(u), "UDP fd");
+	if ((u.af != AF_INET && u.af != AF_INET6) ||
+	    (u.role != UDP_ROLE_LISTEN && u.role != UDP_ROLE_SPORT) ||
+	    (u.role == UDP_ROLE_LISTEN && u.index != 0) ||
+	    u.index >= UDP_SPORTS_MAX)
+		fatalx("UDP fd for family %u role %u index %u", u.af, u.role,
+		    u.index);
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("UDP fd message without an fd");
+	slot = u.role == UDP_ROLE_LISTEN ? 0 : 1 + u.index;
+	replace_fd(&e->udp[af_index(u.af)][slot], fd);
+	log_debug("UDP socket IPv%d port %u (%s)", u.af == AF_INET ? 4 : 6,
+	    u.port, u.role == UDP_ROLE_LISTEN ? "listen" : "source");
+}
+
+static void
+recv_encap_conf(struct engine *e, struct imsg *imsg)
+{
+	struct msg_encap_conf	 c;
+
+	get_payload(imsg, &c, sizeof(c), "encapsulation");
+	if (c.type > ENCAP_GUE || (c.flags & ~ENCAP_F_ALL) ||
+	    c.nsports > UDP_SPORTS_MAX ||
+	    (c.type != ENCAP_NONE && c.dport == 0))
+		fatalx("encapsulation out of range");
+	if (e->have_encap)
+		fatalx("second encapsulation message");
+	e->peer.remote_port = c.peer_sport;
+	e->tx_dport = c.dport;
+	e->encap = c;
+	e->peer.encap = c.type;
+	e->peer.encap_flags = c.flags;
+	e->have_encap = 1;
+}
+
+static void
 recv_conf(struct engine *e, struct imsg *imsg)
 {
 	struct msg_engine_conf	 c;
@@ -129,10 +170,19 @@ recv_peer(struct engine *e, struct imsg *imsg)
 	    p.outer_mtu < 68 || p.outer_mtu > PKT_MAXLEN)
 		fatalx("peer addresses or MTU out of range");
 	/* What was learned about the path holds only for the same path. */
-	if (!addr_eq(&p.remote, &e->peer.remote) || p.outer_mtu != e->pmtu.link)
+	if (!addr_eq(&p.remote, &e->parent_remote) ||
+	    p.outer_mtu != e->pmtu.link)
 		pmtu_reset(&e->pmtu, p.outer_mtu);
 	e->peer.local = p.local;
-	e->peer.remote = p.remote;
+	/* float: a peer that moved stays where it went, same family. */
+	if (!(e->encap.flags & ENCAP_F_FLOAT) ||
+	    !addr_eq(&p.remote, &e->parent_remote) ||
+	    e->peer.remote.af != p.remote.af) {
+		e->peer.remote = p.remote;
+		e->peer.remote_port = e->encap.peer_sport;
+		e->tx_dport = e->encap.dport;
+	}
+	e->parent_remote = p.remote;
 	log_debug("outer local %s remote %s mtu %u",
 	    addr_fmt(&p.local, l, sizeof(l)),
 	    addr_fmt(&p.remote, r, sizeof(r)), p.outer_mtu);
@@ -149,10 +199,22 @@ recv_start(struct engine *e, struct imsg *imsg)
 		fatalx("second start message");
 	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
-	for (a = 0; a < 2; a++)
-		for (p = 0; p < RAW_PROTOS; p++)
-			if (e->raw[a][p] == -1)
-				fatalx("start without every raw socket");
+	if (e->encap.type != ENCAP_NONE) {
+		if (e->udp[af_index(e->peer.remote.af)][0] == -1)
+			fatalx("start without a UDP socket");
+		for (p = 0; p < e->encap.nsports; p++)
+			for (a = 0; a < 2; a++)
+				if (e->udp[a][0] != -1 &&
+				    e->udp[a][1 + p] == -1)
+					fatalx("start without source port "
+					    "socket %d", p);
+	} else {
+		for (a = 0; a < 2; a++)
+			for (p = 0; p < RAW_PROTOS; p++)
+				if (e->raw[a][p] == -1)
+					fatalx("start without every raw "
+					    "socket");
+	}
 	e->started = 1;
 	if (imsg_compose(&e->ibuf, IMSG_ENGINE_READY, 0, 0, -1, NULL, 0) == -1 ||
 	    imsg_flush(&e->ibuf) == -1)
@@ -175,6 +237,12 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		break;
 	case IMSG_PEER:
 		recv_peer(e, imsg);
+		break;
+	case IMSG_FD_UDP:
+		recv_fd_udp(e, imsg);
+		break;
+	case IMSG_ENCAP_CONF:
+		recv_encap_conf(e, imsg);
 		break;
 	case IMSG_START:
 		recv_start(e, imsg);

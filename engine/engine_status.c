@@ -53,7 +53,8 @@ engine_log_status(struct engine *e)
 	drops_fmt(st, drops, sizeof(drops));
 	log_info("status: tun-rx %llu/%llu net-tx %llu/%llu net-rx %llu/%llu "
 	    "tun-tx %llu/%llu frag %llu/%llu icmp-sent %llu icmp-rx %llu "
-	    "pmtu %u errors %llu/%llu drops:%s",
+	    "pmtu %u errors %llu/%llu keepalive %llu/%llu float %llu "
+	    "drops:%s",
 	    (unsigned long long)st->tun_rx_pkts,
 	    (unsigned long long)st->tun_rx_bytes,
 	    (unsigned long long)st->net_tx_pkts,
@@ -67,5 +68,8 @@ engine_log_status(struct engine *e)
 	    (unsigned long long)st->icmp_sent,
 	    (unsigned long long)st->icmp_rx, pmtu_get(&e->pmtu),
 	    (unsigned long long)st->net_tx_errors,
-	    (unsigned long long)st->tun_tx_errors, drops);
+	    (unsigned long long)st->tun_tx_errors,
+	    (unsigned long long)st->keepalive_tx,
+	    (unsigned long long)st->keepalive_rx,
+	    (unsigned long long)st->float_moves, drops);
 }

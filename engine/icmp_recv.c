@@ -64,16 +64,50 @@ quoted_inner(const uint8_t *q, size_t len, int af, uint8_t *proto)
 	return off <= len ? (ssize_t)off : -1;
 }
 
+/*
+ * A UDP socket's error queue quotes the datagram after its UDP header:
+ * the inner packet, behind a GUE header for encap gue.
+ */
+static ssize_t
+quoted_inner_udp(const struct engine *e, const uint8_t *q, size_t len,
+    uint8_t *proto)
+{
+	size_t	 off = 0;
+
+	if (len == 0)
+		return -1;
+	if (e->encap.type == ENCAP_GUE && q[0] >> 6 == 0) {
+		if (len < GUE_HDR_LEN)
+			return -1;
+		*proto = q[1];
+		return GUE_HDR_LEN;
+	}
+	switch (q[off] >> 4) {
+	case 4:
+		*proto = IPPROTO_IPIP;
+		break;
+	case 6:
+		*proto = IPPROTO_IPV6;
+		break;
+	default:
+		return -1;
+	}
+	return (ssize_t)off;
+}
+
 /* Tell the inner sender its destination cannot be reached. */
 static void
-relay_unreachable(struct engine *e, const uint8_t *q, size_t len, int af)
+relay_unreachable(struct engine *e, const uint8_t *q, size_t len, int af,
+    int udp)
 {
 	const uint8_t	*in;
 	size_t		 ilen;
 	ssize_t		 off;
 	uint8_t		 proto;
 
-	if ((off = quoted_inner(q, len, af, &proto)) == -1)
+	off = udp ? quoted_inner_udp(e, q, len, &proto) :
+	    quoted_inner(q, len, af, &proto);
+	if (off == -1)
 		goto soft;
 	in = q + off;
 	ilen = len - (size_t)off;
@@ -98,7 +132,7 @@ soft:
 
 static void
 handle_error(struct engine *e, const struct sock_extended_err *ee,
-    const uint8_t *q, size_t len, int af)
+    const uint8_t *q, size_t len, int af, int udp)
 {
 	int	 toobig;
 
@@ -132,7 +166,7 @@ handle_error(struct engine *e, const struct sock_extended_err *ee,
 	    (ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
 	    ee->ee_type == ICMP6_DST_UNREACH))
 		peer_unreach_note(e, q, len, af);
-	relay_unreachable(e, q, len, af);
+	relay_unreachable(e, q, len, af, udp);
 }
 
 static const struct sock_extended_err *
@@ -154,8 +188,8 @@ find_ee(struct msghdr *m, struct sock_extended_err *buf)
 	return NULL;
 }
 
-void
-icmp_recv_errors(struct engine *e, int fd, int af)
+static void
+drain_errors(struct engine *e, int fd, int af, int udp)
 {
 	static uint8_t			 quote[ERRQ_QUOTE_MAX];
 	union {
@@ -183,6 +217,18 @@ icmp_recv_errors(struct engine *e, int fd, int af)
 			break;	/* EAGAIN: drained */
 		if ((ee = find_ee(&m, &eebuf)) == NULL)
 			continue;
-		handle_error(e, ee, quote, (size_t)n, af);
+		handle_error(e, ee, quote, (size_t)n, af, udp);
 	}
+}
+
+void
+icmp_recv_errors(struct engine *e, int fd, int af)
+{
+	drain_errors(e, fd, af, 0);
+}
+
+void
+icmp_recv_errors_udp(struct engine *e, int fd, int af)
+{
+	drain_errors(e, fd, af, 1);
 }

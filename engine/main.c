@@ -90,6 +90,9 @@ engine_init(struct engine *e)
 	for (a = 0; a < 2; a++)
 		for (p = 0; p < RAW_PROTOS; p++)
 			e->raw[a][p] = -1;
+	for (a = 0; a < 2; a++)
+		for (p = 0; p < UDP_SOCKS; p++)
+			e->udp[a][p] = -1;
 	e->icmp_rl.tokens = ICMP_BURST;
 	/* Allocated before the sandbox, touched lazily by the kernel. */
 	if ((e->slots = calloc(ENGINE_BATCH, sizeof(*e->slots))) == NULL)
@@ -97,11 +100,52 @@ engine_init(struct engine *e)
 	imsg_init(&e->ibuf, IPIPD_CHILD_FD);
 }
 
+/* The outer sockets of the current family: raw, or UDP. */
+static int
+net_fds(struct engine *e, struct pollfd *pfd)
+{
+	int	 a = af_index(e->peer.remote.af), p, n = 0;
+
+	if (e->encap.type == ENCAP_NONE) {
+		for (p = 0; p < RAW_PROTOS; p++) {
+			pfd[n].fd = e->raw[a][p];
+			pfd[n++].events = POLLIN;
+		}
+		return n;
+	}
+	for (p = 0; p < 1 + e->encap.nsports; p++) {
+		if (e->udp[a][p] == -1)
+			continue;
+		pfd[n].fd = e->udp[a][p];
+		pfd[n++].events = POLLIN;
+	}
+	return n;
+}
+
+static void
+net_input(struct engine *e, struct pollfd *pfd, int a, int p)
+{
+	int	 af = a ? AF_INET6 : AF_INET;
+
+	if (e->encap.type != ENCAP_NONE) {
+		if (pfd->revents & POLLERR)
+			icmp_recv_errors_udp(e, pfd->fd, af);
+		if (pfd->revents & POLLIN)
+			fwd_udp_to_tun(e, a, pfd->fd);
+		return;
+	}
+	/* ICMP errors about our packets (IP_RECVERR). */
+	if (pfd->revents & POLLERR)
+		icmp_recv_errors(e, pfd->fd, af);
+	if (pfd->revents & POLLIN)
+		fwd_net_to_tun(e, a, p);
+}
+
 static void
 engine_loop(struct engine *e)
 {
-	struct pollfd	 pfd[2 + RAW_PROTOS];
-	int		 n, i, a = 0, p;
+	struct pollfd	 pfd[2 + RAW_PROTOS + UDP_SOCKS];
+	int		 n, i, a = 0, timeout;
 
 	for (;;) {
 		pfd[0].fd = e->ibuf.fd;
@@ -112,12 +156,10 @@ engine_loop(struct engine *e)
 			pfd[n++].events = POLLIN;
 			/* Only the current outer family's sockets. */
 			a = af_index(e->peer.remote.af);
-			for (p = 0; p < RAW_PROTOS; p++) {
-				pfd[n].fd = e->raw[a][p];
-				pfd[n++].events = POLLIN;
-			}
+			n += net_fds(e, pfd + n);
 		}
-		if (poll(pfd, n, -1) == -1) {
+		timeout = udp_keepalive(e, now_ms());
+		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -128,14 +170,8 @@ engine_loop(struct engine *e)
 			continue;
 		if (pfd[1].revents & POLLIN)
 			fwd_tun_to_net(e);
-		for (i = 2; i < n; i++) {
-			/* ICMP errors about our packets (IP_RECVERR). */
-			if (pfd[i].revents & POLLERR)
-				icmp_recv_errors(e, pfd[i].fd,
-				    a ? AF_INET6 : AF_INET);
-			if (pfd[i].revents & POLLIN)
-				fwd_net_to_tun(e, a, i - 2);
-		}
+		for (i = 2; i < n; i++)
+			net_input(e, &pfd[i], a, i - 2);
 	}
 }
 

@@ -68,6 +68,7 @@ enum drop_reason {
 	DROP_NET_MARTIAN,	/* inner source must not be tunnelled */
 	DROP_NET_TTL,		/* inner TTL / hop limit 0 */
 	DROP_NET_ECN,		/* RFC 6040: outer CE, inner Not-ECT */
+	DROP_NET_ENCAP,		/* bad or unsupported GUE header */
 	DROP_MAX
 };
 
@@ -110,6 +111,9 @@ struct decap_state {
 	struct tun_addr	 local;
 	struct tun_addr	 remote;
 	uint8_t		 carry;		/* TUN_CARRY_* */
+	uint8_t		 encap;		/* ENCAP_*: over UDP or not */
+	uint8_t		 encap_flags;	/* ENCAP_F_* */
+	uint16_t	 remote_port;	/* peer's source port, host order */
 };
 
 /* Where the inner packet is, once an outer packet is accepted. */
@@ -132,6 +136,54 @@ enum drop_reason decap_ipv6(const struct decap_state *,
 		    const struct tun_addr *src, const struct tun_addr *dst,
 		    uint8_t ipproto, const uint8_t *pkt, size_t len,
 		    struct decap_result *);
+
+/*
+ * The inner packet at pkt + off, avail bytes, carried as outer protocol
+ * ipproto: length, version, mode and martian checks shared by every
+ * way in (raw IPv4, raw IPv6, UDP).
+ */
+enum drop_reason decap_inner(const uint8_t *pkt, size_t off, size_t avail,
+		    uint8_t ipproto, uint8_t carry, struct decap_result *);
+
+/* ---- Encapsulation over UDP: FOU and GUE (issue 6) ---- */
+
+#define UDP_HDR_LEN	8
+#define GUE_HDR_LEN	4	/* variant 0, no optional fields */
+
+/* Where a UDP datagram came from and went to (recvmsg name, PKTINFO). */
+struct udp_meta {
+	struct tun_addr	 src;
+	struct tun_addr	 dst;
+	uint16_t	 sport;		/* host order */
+};
+
+/*
+ * Accept a UDP payload of len bytes (not zero: the caller counts empty
+ * keepalives) from m: source address and port must be the remote's
+ * unless st->encap_flags has ENCAP_F_FLOAT (ENCAP_F_ANY_SPORT: any
+ * port), destination the local address.  FOU: the inner protocol comes
+ * from the first nibble (4, 6; MPLS when the mode carries only MPLS).
+ * GUE: variant 0 with no optional fields and flags, protocol 4, 41 or
+ * 137; variant 1 is direct IP, again by nibble.  Then every inner
+ * check of raw decapsulation.  DROP_NONE and *res, or the reason.
+ */
+enum drop_reason decap_udp(const struct decap_state *,
+		    const struct udp_meta *, const uint8_t *pkt, size_t len,
+		    struct decap_result *);
+
+/*
+ * The bytes between the UDP header and the inner packet: nothing for
+ * FOU, the 4-byte GUE variant 0 header with ipproto for GUE.  Returns
+ * how many were written to hdr.
+ */
+size_t	 encap_udp_hdr(uint8_t *hdr, uint8_t encap, uint8_t ipproto);
+
+/*
+ * A hash of the inner packet's flow (addresses, protocol and, for TCP,
+ * UDP, SCTP and DCCP first fragments, ports), as the kernel picks an
+ * automatic source port: one flow always leaves from one port.
+ */
+uint32_t udp_flow_hash(const uint8_t *inner, size_t len);
 
 /*
  * Internet checksum (RFC 1071): cksum_partial() adds len bytes to a

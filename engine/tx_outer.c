@@ -92,6 +92,12 @@ outer_fields(struct engine *e, const uint8_t *in, size_t len, uint8_t proto,
 		o->encaplim = c->encaplimit;
 		o->hlen += IPV6_ENCAPLIM_LEN;
 	}
+	/* Over UDP: the kernel's IP header, UDP, maybe GUE; no options. */
+	if (e->encap.type != ENCAP_NONE) {
+		o->encaplim = -1;
+		o->hlen = (v4 ? IPV4_HDR_LEN : IPV6_HDR_LEN) + UDP_HDR_LEN +
+		    (e->encap.type == ENCAP_GUE ? GUE_HDR_LEN : 0);
+	}
 }
 
 /*
@@ -250,6 +256,11 @@ tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto)
 		e->stats.drops[DROP_TUN_TOOBIG]++;
 		return;
 	}
+	/* Over UDP the kernel sets DF and fragments (see tx_udp.c). */
+	if (e->encap.type != ENCAP_NONE) {
+		udp_tx_packet(e, in, len, proto, &o.ep);
+		return;
+	}
 	/* Outer DF follows the inner DF for IPv4 (RFC 2003 5.1). */
 	o.ep.df = (e->conf.flags & CONF_PMTUDISC) && len <= room &&
 	    (!inner_is_v4(proto) || (in[6] & (IP_DF >> 8)));
@@ -288,6 +299,7 @@ tx_flush(struct engine *e)
 	unsigned int	 i = 0, j, k;
 	int		 r, retried = 0;
 
+	udp_tx_flush(e);
 	memset(&d4, 0, sizeof(d4));
 	memset(&d6, 0, sizeof(d6));
 	d4.sin_family = AF_INET;

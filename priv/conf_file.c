@@ -32,8 +32,11 @@
 #include "ipipd.h"
 
 #define CONF_LINE_MAX	1024
-/* A keyword, its value, and one more to name in the error. */
-#define CONF_WORDS_MAX	3
+/*
+ * The longest statement, `address ADDRESS peer ADDRESS`, and one more
+ * word to name in the error.
+ */
+#define CONF_WORDS_MAX	5
 
 /* Split line into at most max words in place; the rest is not looked at. */
 static int
@@ -70,6 +73,19 @@ conf_line(struct ipipd_conf *c, char *line, char *err, size_t len)
 		return 0;
 	if (conf_keyword(c, w[0], n > 1 ? w[1] : NULL, &used, err, len) == -1)
 		return -1;
+	/* address ADDRESS peer ADDRESS: the one statement of two words. */
+	if (n >= 3 && used == 1 && strcmp(w[0], "address") == 0 &&
+	    strcmp(w[2], "peer") == 0) {
+		if (conf_keyword(c, w[2], n >= 4 ? w[3] : NULL, &used, err,
+		    len) == -1)
+			return -1;
+		if (n > 4) {
+			snprintf(err, len, "unexpected '%s' after 'peer'",
+			    w[4]);
+			return -1;
+		}
+		return 0;
+	}
 	if (n > 1 + used) {
 		snprintf(err, len, "unexpected '%s' after '%s'", w[1 + used],
 		    w[0]);

@@ -44,6 +44,23 @@ enum tun_mode {
 	MODE_MPLSIP		/* MPLS in IPv4 or IPv6 */
 };
 
+#define CONF_ADDRS_MAX		16	/* address keywords */
+#define CONF_ROUTES_MAX		32	/* route keywords */
+#define UDP_SPORTS_AUTO		8	/* encap-sport auto, no range */
+
+/* address ADDR[/LEN] [peer ADDR] */
+struct conf_addr {
+	struct tun_addr	 addr;
+	struct tun_addr	 peer;		/* AF_UNSPEC: none */
+	uint8_t		 plen;
+};
+
+/* route PREFIX */
+struct conf_route {
+	struct tun_addr	 dst;
+	uint8_t		 plen;
+};
+
 /* What the command line asked for; nothing here has touched the system. */
 struct ipipd_conf {
 	char		 dev[IFNAMSIZ];
@@ -68,6 +85,22 @@ struct ipipd_conf {
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
+	/* encap fou|gue (parse_encap.c) */
+	uint8_t		 encap;		/* ENCAP_* */
+	uint8_t		 encap_flags;	/* ENCAP_F_* */
+	uint8_t		 sport_auto;	/* encap-sport auto */
+	uint16_t	 encap_dport;
+	uint16_t	 encap_sport;	/* 0: the listen port */
+	uint16_t	 listen_port;	/* 0: encap-sport, else encap-dport */
+	uint16_t	 peer_sport;	/* 0: encap-dport */
+	uint16_t	 sport_lo, sport_hi;	/* 0: kernel-chosen ports */
+	uint16_t	 keepalive;	/* seconds, 0: none */
+	/* address, route (parse_encap.c, priv_ifaddr.c) */
+	struct conf_addr addrs[CONF_ADDRS_MAX];
+	int		 naddrs;
+	struct conf_route routes[CONF_ROUTES_MAX];
+	int		 nroutes;
+	int		 last_was_address;	/* for a following 'peer' */
 };
 
 #define CONF_BITS	32	/* bits of ipipd_conf.seen */
@@ -94,6 +127,9 @@ struct priv_res {
 	int		 tun_created;	/* we made it: it goes when we exit */
 	unsigned int	 ifindex;
 	int		 raw[2][3];	/* [v4, v6][ipip, ipv6, mpls] */
+	int		 udp[2][1 + UDP_SPORTS_MAX];	/* [v4, v6][listen..] */
+	uint16_t	 udp_port[2][1 + UDP_SPORTS_MAX];
+	int		 nsports;	/* source port sockets per family */
 	struct mnl_socket *nl;
 	struct mnl_socket *nl_events;	/* address/route/link changes */
 };
@@ -143,6 +179,32 @@ int	 conf_finish(struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
 uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
+
+/* parse_encap.c: keywords of encapsulation over UDP and the TUN's own
+ * addresses and routes, as parse.c's keyword table calls them */
+int	 kw_encap(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_encap_dport(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_encap_sport(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_encap_sport_range(struct ipipd_conf *, const char *, char *,
+	    size_t);
+int	 kw_listen_port(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_peer_sport(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_float(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_keepalive(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_address(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_address_peer(struct ipipd_conf *, const char *, char *, size_t);
+int	 kw_route(struct ipipd_conf *, const char *, char *, size_t);
+int	 conf_finish_encap(struct ipipd_conf *, char *, size_t);
+int	 conf_udp_sports(const struct ipipd_conf *);
+void	 conf_keep_fixed_encap(struct ipipd_conf *, const struct ipipd_conf *);
+
+/* priv_ifaddr.c */
+void	 ifaddr_apply(struct ipipd *);
+void	 ifaddr_remove_all(void);
+
+/* priv_udp.c */
+void	 priv_open_udp_all(struct ipipd *);
+void	 priv_udp_pmtudisc(struct ipipd *);
 
 /* conf_file.c */
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);

@@ -89,7 +89,10 @@ open_privileged(struct ipipd *env)
 	/* Both families: a re-resolved remote may change the family. */
 	for (a = 0; a < 2; a++)
 		for (p = 0; p < 3; p++)
-			r->raw[a][p] = priv_open_raw(afs[a], protos[p]);
+			r->raw[a][p] = env->conf.encap != ENCAP_NONE ? -1 :
+			    priv_open_raw(afs[a], protos[p]);
+	if (env->conf.encap != ENCAP_NONE)
+		priv_open_udp_all(env);
 	r->nl = priv_open_netlink();
 	r->nl_events = monitor_open();
 }
@@ -180,6 +183,9 @@ main(int argc, char *argv[])
 	}
 	env.sigfd = signals_setup();
 	open_privileged(&env);
+	/* Addresses and routes we add go again however we exit. */
+	if (atexit(ifaddr_remove_all) != 0)
+		fatalx("atexit");
 	start_children(&env);
 	priv_drop(env.uid, env.gid);
 	peer_request_resolve(&env);

@@ -47,6 +47,15 @@
 #define W_MODE		0x0200
 #define W_PMTUDISC	0x0400
 #define W_RESOLVE	0x0800
+/* encap over UDP (parse_encap.c); address and route repeat: no bit */
+#define W_ENCAP		0x00100000
+#define W_ENCAP_DPORT	0x00200000
+#define W_ENCAP_SPORT	0x00400000
+#define W_SPORT_RANGE	0x00800000
+#define W_LISTEN_PORT	0x01000000
+#define W_PEER_SPORT	0x02000000
+#define W_FLOAT		0x04000000
+#define W_KEEPALIVE	0x08000000
 
 typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
 
@@ -318,6 +327,17 @@ static const struct keyword keywords[] = {
 	{ "pmtudisc",	W_PMTUDISC,	0, kw_pmtudisc },
 	{ "nopmtudisc",	W_PMTUDISC,	0, kw_nopmtudisc },
 	{ "resolve-interval", W_RESOLVE, 1, kw_resolve_interval },
+	{ "encap",	W_ENCAP,	1, kw_encap },
+	{ "encap-dport", W_ENCAP_DPORT,	1, kw_encap_dport },
+	{ "encap-sport", W_ENCAP_SPORT,	1, kw_encap_sport },
+	{ "encap-sport-range", W_SPORT_RANGE, 1, kw_encap_sport_range },
+	{ "listen-port", W_LISTEN_PORT,	1, kw_listen_port },
+	{ "peer-sport",	W_PEER_SPORT,	1, kw_peer_sport },
+	{ "float",	W_FLOAT,	0, kw_float },
+	{ "keepalive",	W_KEEPALIVE,	1, kw_keepalive },
+	{ "address",	0,		1, kw_address },
+	{ "peer",	0,		1, kw_address_peer },
+	{ "route",	0,		1, kw_route },
 };
 
 void
@@ -343,11 +363,16 @@ conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
     int *used, char *err, size_t len)
 {
 	size_t	 i;
+	int	 after_address = c->last_was_address;
 
 	*used = 0;
+	c->last_was_address = 0;
 	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++) {
 		if (strcmp(kw, keywords[i].name) != 0)
 			continue;
+		if (keywords[i].set == kw_address_peer && !after_address)
+			return kw_err(err, len, "'peer' must follow "
+			    "'address ADDRESS'");
 		if (c->seen & keywords[i].bit)
 			return kw_err(err, len, "'%s' given twice", kw);
 		c->seen |= keywords[i].bit;
@@ -438,6 +463,13 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 		return kw_err(err, len, "'tos' is for an IPv4 outer header, "
 		    "but the tunnel runs over IPv6 (use tclass)");
 	}
+	if (c->encap != ENCAP_NONE && (c->seen & (W_FLOWLABEL | W_ENCAPLIMIT))) {
+		c->bad = c->seen & W_FLOWLABEL ? W_FLOWLABEL : W_ENCAPLIMIT;
+		return kw_err(err, len, "flowlabel and encaplimit are not used "
+		    "with encap fou or gue");
+	}
+	if (conf_finish_encap(c, err, len) == -1)
+		return -1;
 	if (c->af != AF_UNSPEC && c->mtu > conf_max_mtu(c, c->af)) {
 		c->bad = W_MTU;
 		return kw_err(err, len, "mtu %u is too large: an outer %s "
@@ -472,6 +504,9 @@ conf_carry(const struct ipipd_conf *c)
 	case MODE_MPLSIP:
 		return TUN_CARRY_MPLS;
 	default:
+		/* FOU tells the inner protocol by its version nibble. */
+		if (c->encap == ENCAP_FOU)
+			return TUN_CARRY_V4 | TUN_CARRY_V6;
 		return TUN_CARRY_ALL;
 	}
 }
@@ -480,6 +515,9 @@ conf_carry(const struct ipipd_conf *c)
 uint32_t
 conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 {
+	if (c->encap != ENCAP_NONE)
+		return (af == AF_INET ? 20 : 40) + 8 +
+		    (c->encap == ENCAP_GUE ? 4 : 0);
 	if (af == AF_INET)
 		return 20;
 	return c->encaplimit == ENCAPLIMIT_NONE ? 40 : 48;
@@ -495,7 +533,12 @@ usage(void)
 	    "[ttl n|inherit]\n"
 	    "\t[tos n|inherit] [tclass n|inherit] [flowlabel n|inherit]\n"
 	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc] "
-	    "[resolve-interval seconds]\n", getprogname(),
+	    "[resolve-interval seconds]\n"
+	    "\t[encap none|fou|gue encap-dport port [encap-sport port|auto]\n"
+	    "\t[encap-sport-range low-high] [listen-port port]\n"
+	    "\t[peer-sport port|any] [float] [keepalive seconds]]\n"
+	    "\t[address address[/len] [peer address[/len]]] ... "
+	    "[route prefix] ...\n", getprogname(),
 	    getprogname());
 	exit(1);
 }

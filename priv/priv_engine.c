@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,6 +47,39 @@ dup_fd(int fd)
 	return d;
 }
 
+/* encap fou|gue: the bound UDP sockets and what to do with them. */
+static void
+engine_send_udp(struct ipipd *env)
+{
+	static const int	 afs[2] = { AF_INET, AF_INET6 };
+	const struct ipipd_conf	*c = &env->conf;
+	struct msg_encap_conf	 ec;
+	struct msg_fd_udp	 u;
+	int			 a, i;
+
+	for (a = 0; a < 2; a++) {
+		for (i = 0; i < 1 + env->res.nsports; i++) {
+			if (env->res.udp[a][i] == -1)
+				continue;
+			memset(&u, 0, sizeof(u));
+			u.af = afs[a];
+			u.role = i == 0 ? UDP_ROLE_LISTEN : UDP_ROLE_SPORT;
+			u.index = i == 0 ? 0 : (uint8_t)(i - 1);
+			u.port = env->res.udp_port[a][i];
+			engine_send(env, IMSG_FD_UDP,
+			    dup_fd(env->res.udp[a][i]), &u, sizeof(u));
+		}
+	}
+	memset(&ec, 0, sizeof(ec));
+	ec.type = c->encap;
+	ec.flags = c->encap_flags;
+	ec.dport = c->encap_dport;
+	ec.peer_sport = c->peer_sport;
+	ec.keepalive = c->keepalive;
+	ec.nsports = (uint16_t)env->res.nsports;
+	engine_send(env, IMSG_ENCAP_CONF, -1, &ec, sizeof(ec));
+}
+
 static void
 engine_send_fds(struct ipipd *env)
 {
@@ -60,6 +94,10 @@ engine_send_fds(struct ipipd *env)
 	t.ifindex = env->res.ifindex;
 	strlcpy(t.ifname, env->conf.dev, sizeof(t.ifname));
 	engine_send(env, IMSG_FD_TUN, dup_fd(env->res.tun_fd), &t, sizeof(t));
+	if (env->conf.encap != ENCAP_NONE) {
+		engine_send_udp(env);
+		return;
+	}
 	for (a = 0; a < 2; a++) {
 		for (p = 0; p < 3; p++) {
 			memset(&r, 0, sizeof(r));
@@ -104,19 +142,34 @@ engine_push_start(struct ipipd *env)
 	env->engine_started = 1;
 }
 
+/* " encap fou port 5556 -> 5555" for the tunnel up line, or "". */
+static void
+encap_desc(const struct ipipd *env, char *buf, size_t len)
+{
+	const struct ipipd_conf	*c = &env->conf;
+
+	buf[0] = '\0';
+	if (c->encap == ENCAP_NONE)
+		return;
+	snprintf(buf, len, " encap %s port %u -> %u",
+	    c->encap == ENCAP_FOU ? "fou" : "gue", c->listen_port,
+	    c->encap_dport);
+}
+
 void
 engine_ready(struct ipipd *env)
 {
-	char	 l[ADDR_STRLEN], r[ADDR_STRLEN];
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48];
 
 	if (env->up) {
 		log_info("engine restarted, forwarding again");
 		return;
 	}
 	env->up = 1;
-	log_info("tunnel up: dev %s local %s remote %s mtu %u%s",
+	encap_desc(env, e, sizeof(e));
+	log_info("tunnel up: dev %s local %s remote %s mtu %u%s%s",
 	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
-	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu,
+	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu, e,
 	    env->res.tun_created ? " (temporary device)" : "");
 	warn_kernel_tunnels();
 	daemon_ready();

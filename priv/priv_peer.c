@@ -250,6 +250,7 @@ peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 		fatalx("outer MTU %u is too small for a tunnel", ri.mtu);
 	if (nl_link_set(env->res.nl, env->res.ifindex, env->tun_mtu, 1) == -1)
 		fatal("set mtu %u and up on %s", env->tun_mtu, env->conf.dev);
+	ifaddr_apply(env);
 	engine_push_start(env);
 }
 

@@ -79,6 +79,7 @@ priv_reload(struct ipipd *env)
 		return;
 	}
 	reload_fixed(&env->conf, &c);
+	conf_keep_fixed_encap(&c, &env->conf);
 	/* A new family (remote literal, mode) means choosing anew too. */
 	renamed = strcmp(c.remote, env->conf.remote) != 0 ||
 	    (c.af != env->conf.af && !addr_is_set(&env->conf.local));
@@ -95,6 +96,7 @@ priv_reload(struct ipipd *env)
 	strlcpy(c.chroot, env->conf.chroot, sizeof(c.chroot));
 	strlcpy(c.file, env->conf.file, sizeof(c.file));
 	env->conf = c;
+	priv_udp_pmtudisc(env);
 	if (env->engine_started)
 		engine_push_conf(env);
 	if (c.mtu != 0 && c.mtu != env->tun_mtu) {

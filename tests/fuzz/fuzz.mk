@@ -37,7 +37,7 @@ FUZZ_DEFS	?=
 # pure; the parent's parser needs the rest of the parent (all of priv/
 # but main.c) and common/.
 FUZZ_SRCS_decap		 = engine/decap.c engine/ecn.c engine/martian.c \
-			   engine/cksum.c common/addr.c
+			   engine/cksum.c common/addr.c engine/decap_udp.c
 FUZZ_SRCS_encap_frag	 = engine/encap.c engine/frag.c engine/cksum.c
 FUZZ_SRCS_imsg		 = common/imsg.c
 FUZZ_SRCS_priv		 = $(filter-out priv/main.c,$(wildcard priv/*.c)) \

@@ -66,6 +66,41 @@ check_err(const char *err, size_t len)
 	CHECK(err[0] != '\0');
 }
 
+/* encap, address and route keywords (priv/parse_encap.c). */
+static void
+check_conf_encap(const struct ipipd_conf *c)
+{
+	int	 i, hl;
+
+	CHECK(c->encap <= ENCAP_GUE);
+	if (c->encap != ENCAP_NONE) {
+		CHECK(c->encap_dport != 0 && c->listen_port != 0);
+		CHECK(c->peer_sport != 0 ||
+		    (c->encap_flags & ENCAP_F_ANY_SPORT));
+		CHECK(conf_udp_sports(c) >= 0 &&
+		    conf_udp_sports(c) <= UDP_SPORTS_MAX);
+		CHECK(c->sport_lo <= c->sport_hi);
+		CHECK(c->sport_lo == 0 || c->listen_port < c->sport_lo ||
+		    c->listen_port > c->sport_hi);
+	} else
+		CHECK(c->encap_dport == 0 && c->encap_flags == 0 &&
+		    c->keepalive == 0);
+	CHECK(c->naddrs >= 0 && c->naddrs <= CONF_ADDRS_MAX);
+	CHECK(c->nroutes >= 0 && c->nroutes <= CONF_ROUTES_MAX);
+	for (i = 0; i < c->naddrs; i++) {
+		hl = c->addrs[i].addr.af == AF_INET ? 32 : 128;
+		CHECK(addr_is_set(&c->addrs[i].addr));
+		CHECK(c->addrs[i].plen <= hl);
+		CHECK(!addr_is_set(&c->addrs[i].peer) ||
+		    c->addrs[i].peer.af == c->addrs[i].addr.af);
+	}
+	for (i = 0; i < c->nroutes; i++) {
+		hl = c->routes[i].dst.af == AF_INET ? 32 : 128;
+		CHECK(addr_is_set(&c->routes[i].dst));
+		CHECK(c->routes[i].plen <= hl);
+	}
+}
+
 static void
 check_conf(const struct ipipd_conf *c)
 {
@@ -86,9 +121,12 @@ check_conf(const struct ipipd_conf *c)
 		CHECK(c->local.af == c->af);
 	CHECK(conf_carry(c) != 0 && (conf_carry(c) & ~TUN_CARRY_ALL) == 0);
 	h = conf_outer_hdrlen(c, AF_INET);
-	CHECK(h == 20);
+	CHECK(c->encap == ENCAP_NONE ? h == 20 :
+	    h == 28 + (c->encap == ENCAP_GUE ? 4u : 0u));
 	h = conf_outer_hdrlen(c, AF_INET6);
-	CHECK(h == 40 || h == 48);
+	CHECK(c->encap == ENCAP_NONE ? h == 40 || h == 48 :
+	    h == 48 + (c->encap == ENCAP_GUE ? 4u : 0u));
+	check_conf_encap(c);
 }
 
 /* The command line way: words, keywords, conf_finish. */

@@ -31,6 +31,12 @@
  *		bit 7	 IPv6 outer destination is not the local address
  *
  * For IPv4 the source and destination are read from the packet itself.
+ *
+ * The same bytes are also fed to decap_udp (engine/decap_udp.c) as the
+ * payload of a UDP datagram (encap fou|gue), see fuzz_udp: byte 0 bit 0
+ * the family, bits 1-3 the carry mask, bits 6-7 == 1 a foreign source
+ * address; byte 1 bit 0 GUE (else FOU), bit 1 float, bit 2 any source
+ * port, bit 3 a foreign source port.
  * Every check is written here from the RFCs, not with engine code.
  *
  * The ECN step is ecn_decap_inner, the one the receive path calls.
@@ -197,6 +203,82 @@ check_ecn(uint8_t *pkt, const struct decap_result *res, uint8_t outer)
 	free(before);
 }
 
+/*
+ * decap_udp on the payload: who may send, where the inner packet
+ * starts (0, or 4 after a GUE variant 0 header) and what it is.
+ */
+static void
+fuzz_udp(const uint8_t *data, const uint8_t *pkt, size_t len)
+{
+	struct decap_state	 st;
+	struct decap_result	 res;
+	struct udp_meta		 m;
+	enum drop_reason	 r;
+	const uint8_t		*in;
+	int			 v6 = data[0] & 1, badsrc, badport;
+
+	memset(&st, 0, sizeof(st));
+	memset(&m, 0, sizeof(m));
+	st.carry = data[0] >> 1 & 7;
+	st.encap = (data[1] & 1) ? ENCAP_GUE : ENCAP_FOU;
+	st.encap_flags = (data[1] & 2 ? ENCAP_F_FLOAT : 0) |
+	    (data[1] & 4 ? ENCAP_F_ANY_SPORT : 0);
+	st.remote_port = 5555;
+	st.local.af = st.remote.af = v6 ? AF_INET6 : AF_INET;
+	memcpy(&st.local.u, v6 ? local6 : local4, v6 ? 16 : 4);
+	memcpy(&st.remote.u, v6 ? remote6 : remote4, v6 ? 16 : 4);
+	m.src = st.remote;
+	m.dst = st.local;
+	badsrc = data[0] >> 6 == 1;
+	badport = (data[1] & 8) != 0;
+	if (badsrc)
+		m.src.u.v6.s6_addr[3] ^= 0x40;	/* v4: last byte too */
+	m.sport = badport ? 5556 : 5555;
+	memset(&res, 0, sizeof(res));
+	r = decap_udp(&st, &m, pkt, len, &res);
+	if (!(st.encap_flags & ENCAP_F_FLOAT) &&
+	    (badsrc || (badport && !(st.encap_flags & ENCAP_F_ANY_SPORT)))) {
+		CHECK(r == DROP_NET_SRC);
+		return;
+	}
+	if (r != DROP_NONE) {
+		CHECK(r > DROP_NONE && r < DROP_MAX);
+		return;
+	}
+	CHECK(res.off <= len && res.len <= len - res.off && res.len > 0);
+	in = pkt + res.off;
+	if (st.encap == ENCAP_FOU || pkt[0] >> 6 == 1)
+		CHECK(res.off == 0);
+	else
+		CHECK(res.off == 4 && pkt[0] == 0 && pkt[2] == 0 &&
+		    pkt[3] == 0);
+	switch (res.pi_proto) {
+	case ETH_P_IP:
+		CHECK(st.carry & TUN_CARRY_V4);
+		CHECK(res.len >= 20 && in[0] >> 4 == 4);
+		CHECK(get16(in + 2) == res.len);
+		CHECK(!martian4(in + 12) && in[8] != 0);
+		CHECK(res.off == 0 || pkt[1] == IPPROTO_IPIP);
+		break;
+	case ETH_P_IPV6:
+		CHECK(st.carry & TUN_CARRY_V6);
+		CHECK(res.len >= 40 && in[0] >> 4 == 6);
+		CHECK(40 + get16(in + 4) == res.len);
+		CHECK(!martian6(in + 8) && in[7] != 0);
+		CHECK(res.off == 0 || pkt[1] == IPPROTO_IPV6);
+		break;
+	case ETH_P_MPLS_UC:
+		CHECK(st.carry & TUN_CARRY_MPLS);
+		CHECK(res.len >= 4);
+		/* Without a protocol field only a MPLS-only tunnel says so. */
+		CHECK(res.off == 4 ? pkt[1] == IPPROTO_MPLS :
+		    st.carry == TUN_CARRY_MPLS);
+		break;
+	default:
+		CHECK(!"pi_proto is not IPv4, IPv6 or MPLS");
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -220,6 +302,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((pkt = malloc(len ? len : 1)) == NULL)
 		abort();
 	memcpy(pkt, data + PREFIX_LEN, len);
+	fuzz_udp(data, pkt, len);
 
 	memset(&st, 0, sizeof(st));
 	st.carry = data[0] >> 1 & 7;

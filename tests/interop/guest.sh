@@ -686,6 +686,83 @@ minmtu() {
 	fi
 }
 
+# ipipd encap fou|gue against the kernel's fou/gue receive port and a
+# tunnel with the same encapsulation: pings of every size both ways, and
+# the capture shows UDP to the kernel's port.  The kernel sends from a
+# fixed source port (PK) unless KSPORT is auto, then ipipd takes any
+# peer source port (peer-sport any); KSPORT ipipd-auto: ipipd spreads
+# flows over ports 7000-7007 (encap-sport auto).
+# fou_case OUTER INNER(4|6) ENCAP(fou|gue) KSPORT(fixed|auto|ipipd-auto)
+#          WANT_MTU
+fou_case() {
+	local outer=$1 inner=$2 encap=$3 ksport=$4 want=$5
+	local la=$V4A lb=$V4B fam=() ktype kmode=() proto=4 PK=5555 PI=6666
+	local iargs=() kspa=(encap-sport "$PK") s dst_b=$IN4B dst_a=$IN4A
+	local hdr=28 isport=(encap-sport "$PI") ifilter="src port $PI"
+	if [ "$outer" = 6 ]; then la=$V6A lb=$V6B fam=(-6); fi
+	if [ "$inner" = 6 ]; then proto=41 dst_b=$IN6B dst_a=$IN6A hdr=48; fi
+	case $outer$inner in
+	44) ktype=ipip ;;
+	46) ktype=sit ;;
+	64) ktype=ip6tnl kmode=(mode ipip6 encaplimit none) ;;
+	66) ktype=ip6tnl kmode=(mode ip6ip6 encaplimit none) ;;
+	esac
+	if [ "$ksport" = auto ]; then
+		kspa=(encap-sport auto)
+		# ...and keepalives, which the kernel's fou port ignores.
+		iargs=(peer-sport any keepalive 1)
+	elif [ "$ksport" = ipipd-auto ]; then
+		isport=(listen-port "$PI" encap-sport auto encap-sport-range
+		    7000-7007)
+		ifilter="src portrange 7000-7007"
+	fi
+	# The fou netlink family and the tunnels' encap ops are modules.
+	for m in fou fou6 ipip sit ip6_tunnel; do
+		modprobe "$m" 2>/dev/null || note "modprobe $m failed"
+	done
+	mk_pair "$outer"
+	if [ "$encap" = gue ]; then
+		run ip -n "$NS_B" fou add port "$PK" gue "${fam[@]}" ||
+			die "ip fou add port $PK gue ${fam[*]}"
+	else
+		run ip -n "$NS_B" fou add port "$PK" ipproto "$proto" \
+		    "${fam[@]}" || die "ip fou add port $PK ipproto $proto"
+	fi
+	ipipd_up local "$la" remote "$lb" encap "$encap" encap-dport "$PK" \
+	    "${isport[@]}" "${iargs[@]+"${iargs[@]}"}"
+	inner_a "$inner"
+	kt_add "$inner" "$ktype" "${kmode[@]+"${kmode[@]}"}" local "$lb" \
+	    remote "$la" encap "$encap" "${kspa[@]}" encap-dport "$PI"
+	MTU_A=$(mtu_a)
+	MTU_B=$(mtu_b)
+	say "mtu: ipipd $TUN $MTU_A, kernel $KT $MTU_B"
+	if [ "$MTU_A" = "$want" ]; then ok "ipipd tunnel mtu $want"
+	else fail "ipipd tunnel mtu $MTU_A, want $want"; fi
+	[ "$MTU_B" = "$want" ] ||
+		note "kernel $ktype+$encap mtu $MTU_B, ipipd's $MTU_A"
+	cap_start "$encap"
+	for s in 56 1000 $((MTU_A - hdr)); do
+		expect_ping a "$dst_b" "$s" "do"
+	done
+	for s in 56 1000 $((MTU_B - hdr)); do
+		expect_ping b "$dst_a" "$s" "do"
+	done
+	cap_stop
+	cap_expect "UDP from ipipd to the kernel's port $PK" -ge 6 \
+	    "udp and dst port $PK and $ifilter"
+	if [ "$ksport" = auto ]; then
+		cap_expect "UDP from the kernel to ipipd's port $PI" -ge 6 \
+		    "udp and dst port $PI"
+		cap_expect "empty keepalive datagrams to port $PK" -ge 1 \
+		    "udp and dst port $PK and udp[4:2] = 8"
+	else
+		cap_expect "UDP from the kernel, port $PK to $PI" -ge 6 \
+		    "udp and dst port $PI and src port $PK"
+	fi
+	[ "$VERBOSE" = 1 ] && cap_show "udp"
+	return 0
+}
+
 # ================================================================ driver
 
 case_cleanup() {
@@ -800,6 +877,18 @@ run_case "pmtu     DF/PTB over IPv4 (kernel sit any)" \
 run_case "pmtu     DF/PTB over IPv6 (kernel ip6tnl any)" \
     pmtu 6 1452 ip6tnl mode any
 run_case "minmtu   6in6 over a 1280 link"  minmtu
+run_case "fou      ipip 4in4 over udp4"     fou_case 4 4 fou fixed 1472
+run_case "fou      sit 6in4 over udp4"      fou_case 4 6 fou fixed 1472
+run_case "fou      ip6tnl 4in6 over udp6"   fou_case 6 4 fou fixed 1452
+run_case "fou      ip6tnl 6in6 over udp6"   fou_case 6 6 fou fixed 1452
+run_case "fou      ipip 4in4, kernel sport auto, keepalive" \
+    fou_case 4 4 fou auto 1472
+run_case "fou      ip6tnl 6in6, ipipd sport auto" \
+    fou_case 6 6 fou ipipd-auto 1452
+run_case "gue      ipip 4in4 over udp4"     fou_case 4 4 gue fixed 1468
+run_case "gue      sit 6in4 over udp4"      fou_case 4 6 gue fixed 1468
+run_case "gue      ip6tnl 4in6 over udp6"   fou_case 6 4 gue fixed 1448
+run_case "gue      ip6tnl 6in6 over udp6"   fou_case 6 6 gue fixed 1448
 
 rm -rf "$WORK"
 [ "${INTEROP_NO_SUMMARY:-0}" = 1 ] ||

@@ -1,0 +1,239 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The transmit path over UDP (encap fou|gue).  The parent bound the
+ * sockets; the engine only names the destination in each sendmmsg.
+ * The kernel writes the outer IP and UDP headers and the UDP checksum
+ * (IPv6 needs one, RFC 8200 8.1; IPv4 gets one too), takes the outer
+ * TTL, TOS/traffic class (ECN included) and source address from
+ * control messages, and sets DF and fragments as the socket's
+ * IP_MTU_DISCOVER setting (chosen by the parent) says; the engine's
+ * own PMTU check in tx_packet() has already answered inner senders
+ * that must not be fragmented.
+ */
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+
+/* The socket a packet leaves from: a flow's own port, or the listen's. */
+static int
+udp_pick_fd(struct engine *e, const uint8_t *in, size_t len)
+{
+	int	 a = af_index(e->peer.remote.af);
+
+	if (e->encap.nsports == 0)
+		return e->udp[a][0];
+	return e->udp[a][1 + udp_flow_hash(in, len) % e->encap.nsports];
+}
+
+static struct cmsghdr *
+put_int(struct cmsghdr *c, int level, int type, int val)
+{
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(sizeof(val));
+	memcpy(CMSG_DATA(c), &val, sizeof(val));
+	return (struct cmsghdr *)((uint8_t *)c + CMSG_SPACE(sizeof(val)));
+}
+
+/* TOS/traffic class, TTL/hop limit and source address of one datagram. */
+static size_t
+udp_cmsg(struct engine *e, uint8_t *buf, const struct encap_params *ep)
+{
+	struct cmsghdr		*c = (struct cmsghdr *)buf;
+	struct in6_pktinfo	 pi6;
+	struct in_pktinfo	 pi4;
+
+	if (e->peer.remote.af == AF_INET) {
+		c = put_int(c, IPPROTO_IP, IP_TOS, ep->tos);
+		c = put_int(c, IPPROTO_IP, IP_TTL, ep->ttl);
+		memset(&pi4, 0, sizeof(pi4));
+		pi4.ipi_spec_dst = e->peer.local.u.v4;
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi4));
+		memcpy(CMSG_DATA(c), &pi4, sizeof(pi4));
+		return 2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pi4));
+	}
+	c = put_int(c, IPPROTO_IPV6, IPV6_TCLASS, ep->tos);
+	c = put_int(c, IPPROTO_IPV6, IPV6_HOPLIMIT, ep->ttl);
+	memset(&pi6, 0, sizeof(pi6));
+	pi6.ipi6_addr = e->peer.local.u.v6;
+	c->cmsg_level = IPPROTO_IPV6;
+	c->cmsg_type = IPV6_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi6));
+	memcpy(CMSG_DATA(c), &pi6, sizeof(pi6));
+	return 2 * CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(pi6));
+}
+
+/*
+ * Queue the inner packet at in (len bytes, in a slot with headroom)
+ * as one datagram: the GUE header, if any, goes in front of it where
+ * the packet info was.
+ */
+void
+udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
+    const struct encap_params *ep)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+	struct msghdr		*m;
+	size_t			 h;
+	int			 fd;
+
+	if ((fd = udp_pick_fd(e, in, len)) == -1) {
+		e->stats.drops[DROP_TUN_NOPEER]++;	/* no socket: family */
+		return;
+	}
+	if (q->n == ENGINE_BATCH)
+		udp_tx_flush(e);
+	h = encap_udp_hdr(in - GUE_HDR_LEN, e->encap.type, proto);
+	m = &q->msgs[q->n].msg_hdr;
+	memset(m, 0, sizeof(*m));
+	q->iov[q->n].iov_base = in - h;
+	q->iov[q->n].iov_len = len + h;
+	m->msg_iov = &q->iov[q->n];
+	m->msg_iovlen = 1;
+	m->msg_control = q->cmsg[q->n].buf;
+	m->msg_controllen = udp_cmsg(e, q->cmsg[q->n].buf, ep);
+	q->fd[q->n] = fd;
+	q->n++;
+}
+
+/* The destination: the remote and its port. */
+static void *
+udp_dest(struct engine *e, socklen_t *nlen)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+
+	if (e->peer.remote.af == AF_INET) {
+		memset(&q->to4, 0, sizeof(q->to4));
+		q->to4.sin_family = AF_INET;
+		q->to4.sin_addr = e->peer.remote.u.v4;
+		q->to4.sin_port = htons(e->tx_dport);
+		*nlen = sizeof(q->to4);
+		return &q->to4;
+	}
+	memset(&q->to6, 0, sizeof(q->to6));
+	q->to6.sin6_family = AF_INET6;
+	q->to6.sin6_addr = e->peer.remote.u.v6;
+	q->to6.sin6_port = htons(e->tx_dport);
+	*nlen = sizeof(q->to6);
+	return &q->to6;
+}
+
+/* The same destination for the whole batch. */
+static void
+udp_set_names(struct engine *e)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+	unsigned int		 k;
+	socklen_t		 nlen;
+	void			*name = udp_dest(e, &nlen);
+
+	for (k = 0; k < q->n; k++) {
+		q->msgs[k].msg_hdr.msg_name = name;
+		q->msgs[k].msg_hdr.msg_namelen = nlen;
+	}
+}
+
+/* Errors a send can return because of an ICMP error queued earlier. */
+static int
+udp_soft_error(int err)
+{
+	return err == ECONNREFUSED || err == EHOSTUNREACH ||
+	    err == ENETUNREACH || err == EHOSTDOWN || err == EPROTO ||
+	    err == ENOPROTOOPT || err == EMSGSIZE;
+}
+
+/*
+ * Send the queue, consecutive datagrams of one socket in one sendmmsg.
+ * A pending ICMP error (IP_RECVERR) refuses one send: it is read from
+ * the error queue and the send retried once.
+ */
+void
+udp_tx_flush(struct engine *e)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+	unsigned int		 i = 0, j, k;
+	int			 r, retried = 0;
+
+	if (q->n == 0)
+		return;
+	udp_set_names(e);
+	while (i < q->n) {
+		for (j = i + 1; j < q->n && q->fd[j] == q->fd[i]; j++)
+			;
+		r = sendmmsg(q->fd[i], &q->msgs[i], j - i, 0);
+		if (r <= 0) {
+			if (r == -1 && !retried && udp_soft_error(errno)) {
+				icmp_recv_errors_udp(e, q->fd[i],
+				    e->peer.remote.af);
+				retried = 1;
+				continue;
+			}
+			e->stats.net_tx_errors++;
+			i++;
+			retried = 0;
+			continue;
+		}
+		for (k = i; k < i + (unsigned int)r; k++) {
+			e->stats.net_tx_pkts++;
+			e->stats.net_tx_bytes += q->iov[k].iov_len;
+		}
+		i += (unsigned int)r;
+		retried = 0;
+	}
+	q->n = 0;
+}
+
+/*
+ * keepalive SECONDS: an empty datagram from the listen socket keeps a
+ * NAT binding open; kernel FOU and socat peers ignore it, and so do we.
+ * Returns the milliseconds until the next one is due (-1: none).
+ */
+int
+udp_keepalive(struct engine *e, uint64_t now)
+{
+	struct iovec	 iov = { NULL, 0 };
+	struct msghdr	 m;
+	int		 fd;
+
+	if (e->encap.type == ENCAP_NONE || e->encap.keepalive == 0 ||
+	    !e->started)
+		return -1;
+	if (e->keepalive_ms == 0 || now >= e->keepalive_ms) {
+		e->keepalive_ms = now + (uint64_t)e->encap.keepalive * 1000;
+		fd = e->udp[af_index(e->peer.remote.af)][0];
+		if (fd != -1 && addr_is_set(&e->peer.local)) {
+			memset(&m, 0, sizeof(m));
+			m.msg_iov = &iov;
+			m.msg_iovlen = 1;
+			m.msg_name = udp_dest(e, &m.msg_namelen);
+			if (sendmsg(fd, &m, 0) == -1)
+				e->stats.net_tx_errors++;
+			else
+				e->stats.keepalive_tx++;
+		}
+	}
+	return (int)(e->keepalive_ms - now);
+}
