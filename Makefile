@@ -57,7 +57,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
 MANS		 = man/ipipd.8
 
-.PHONY: all check unit asan demo interop install uninstall clean lint
+.PHONY: all check unit asan demo interop install uninstall clean lint bench
 
 all: $(BINS)
 
@@ -105,6 +105,10 @@ asan:
 
 demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh
+
+# Throughput beside other tunnels (../shared/bench), latency, memory.
+bench: $(BINS)
+	BUILD=$(BUILD) tests/bench/run.sh
 
 # Against real kernel ipip/sit/ip6tnl peers, in a VM (../shared/kernel-vm).
 interop: $(BINS)
