@@ -25,6 +25,7 @@
 
 #include "imsg.h"
 #include "ipipd_msg.h"
+#include "offload.h"
 #include "pkt.h"
 
 #define ENGINE_BATCH	64	/* packets read per wake-up and direction */
@@ -97,6 +98,7 @@ struct engine {
 	struct pkt_slot		*slots;		/* ENGINE_BATCH of them */
 	struct tx_queue		 txq;
 	struct engine_stats	 stats;
+	struct offload_state	 off;		/* TUN offloads: offload.h */
 };
 
 /* engine_status.c */

@@ -68,4 +68,5 @@ engine_log_status(struct engine *e)
 	    (unsigned long long)st->icmp_rx, pmtu_get(&e->pmtu),
 	    (unsigned long long)st->net_tx_errors,
 	    (unsigned long long)st->tun_tx_errors, drops);
+	offload_log_status(e);	/* issue 8: tun_offload.c */
 }

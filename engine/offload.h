@@ -44,6 +44,7 @@
 #define VNET_GSO_ECN		0x80
 
 #define GRO_FLOWS		8	/* super-packets built at once */
+#define GRO_MAXLEN		65535	/* IPv4 total length; IPv6 alike */
 #define GSO_ARENA_LEN		(512 * 1024)	/* segments awaiting send */
 
 /* struct virtio_net_hdr in host order (the TUN device speaks LE). */
@@ -182,5 +183,6 @@ int	 offload_tun_write(struct engine *, uint8_t *pkt, size_t len,
 void	 offload_net_rx(struct engine *, uint8_t *pkt, size_t len, size_t cap,
 	    uint16_t pi_proto);
 void	 offload_net_flush(struct engine *);
+void	 offload_log_status(struct engine *);
 
 #endif /* IPIPD_OFFLOAD_H */

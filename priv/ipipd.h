@@ -88,6 +88,7 @@ struct priv_res {
 	int		 tun_fd;
 	int		 tun_created;	/* we made it: it goes when we exit */
 	unsigned int	 ifindex;
+	int		 tun_vnet;	/* IFF_VNET_HDR: offloads (issue 8) */
 	int		 raw[2][3];	/* [v4, v6][ipip, ipv6, mpls] */
 	struct mnl_socket *nl;
 	struct mnl_socket *nl_events;	/* address/route/link changes */
@@ -139,7 +140,11 @@ uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
 
 /* priv_tun.c */
-int	 priv_open_tun(const char *, int *, unsigned int *);
+int	 priv_open_tun(const char *, int *, unsigned int *, int);
+
+/* priv_tun_offload.c */
+int	 priv_tun_want_offload(const struct ipipd_conf *);
+void	 priv_tun_set_offload(int, const char *);
 
 /* priv_raw.c */
 int	 priv_open_raw(int, int);

@@ -47,6 +47,7 @@
 #define W_MODE		0x0200
 #define W_PMTUDISC	0x0400
 #define W_RESOLVE	0x0800
+#define W_OFFLOAD	0x1000
 
 typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
 
@@ -302,6 +303,19 @@ kw_resolve_interval(struct ipipd_conf *c, const char *v, char *err,
 	return 0;
 }
 
+/* TUN offloads (issue 8): on by default. */
+static int
+kw_offload(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "on") == 0)
+		c->flags |= CONF_OFFLOAD;
+	else if (strcmp(v, "off") == 0)
+		c->flags &= ~CONF_OFFLOAD;
+	else
+		return kw_err(err, len, "bad offload '%s': not on or off", v);
+	return 0;
+}
+
 static const struct keyword keywords[] = {
 	{ "dev",	W_DEV,		1, kw_dev },
 	{ "local",	W_LOCAL,	1, kw_local },
@@ -318,6 +332,7 @@ static const struct keyword keywords[] = {
 	{ "pmtudisc",	W_PMTUDISC,	0, kw_pmtudisc },
 	{ "nopmtudisc",	W_PMTUDISC,	0, kw_nopmtudisc },
 	{ "resolve-interval", W_RESOLVE, 1, kw_resolve_interval },
+	{ "offload",	W_OFFLOAD,	1, kw_offload },
 };
 
 void
@@ -328,7 +343,7 @@ conf_defaults(struct ipipd_conf *c)
 	c->mode = MODE_ANY;
 	c->ttl = IPIPD_DEFAULT_TTL;
 	c->encaplimit = IPIPD_DEFAULT_ENCAPLIMIT;
-	c->flags = CONF_PMTUDISC;
+	c->flags = CONF_PMTUDISC | CONF_OFFLOAD;
 	c->resolve_interval = IPIPD_RESOLVE_INTERVAL;
 	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
 	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
@@ -465,7 +480,8 @@ usage(void)
 	    "[ttl n|inherit]\n"
 	    "\t[tos n|inherit] [tclass n|inherit] [flowlabel n|inherit]\n"
 	    "\t[encaplimit n|none] [pmtudisc|nopmtudisc] "
-	    "[resolve-interval seconds]\n", getprogname(),
+	    "[resolve-interval seconds]\n"
+	    "\t[offload on|off]\n", getprogname(),
 	    getprogname());
 	exit(1);
 }

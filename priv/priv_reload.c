@@ -57,6 +57,8 @@ reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
 	if (!addr_eq(&old->local, &new->local))
 		log_warnx("reload: a new local address needs a restart; "
 		    "kept the old one");
+	if ((old->flags ^ new->flags) & CONF_OFFLOAD)
+		log_warnx("reload: offload on/off needs a restart; kept it");
 	if (old->af != new->af)
 		log_warnx("reload: a new outer family needs a restart; kept "
 		    "the old one");

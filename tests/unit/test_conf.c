@@ -59,7 +59,7 @@ test_defaults(void **state)
 	assert_int_equal(c.af, AF_INET);	/* from the literal */
 	assert_int_equal(c.ttl, 64);
 	assert_int_equal(c.encaplimit, 4);
-	assert_int_equal(c.flags, CONF_PMTUDISC);
+	assert_int_equal(c.flags, CONF_PMTUDISC | CONF_OFFLOAD);
 	assert_int_equal(c.mtu, 0);
 	assert_int_equal(conf_carry(&c), TUN_CARRY_ALL);
 	assert_int_equal(conf_outer_hdrlen(&c, AF_INET), 20);
