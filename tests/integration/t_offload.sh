@@ -38,6 +38,26 @@ if role == "recv":
         h.update(d)
         got += len(d)
     print(got, h.hexdigest(), flush=True)
+elif role == "udprecv":
+    # n datagrams of 1000 bytes, each its index repeated.
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, port))
+    s.settimeout(5)
+    print("ready", flush=True)
+    got = []
+    try:
+        while len(got) < n:
+            got.append(s.recv(2000))
+    except socket.timeout:
+        pass
+    want = [bytes([i]) * 1000 for i in range(n)]
+    print("udp", len(got), "ok" if sorted(got) == want else "bad", flush=True)
+elif role == "udpsend":
+    # One send of n segments: UDP GSO (UDP_SEGMENT), the TUN gets it whole.
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.setsockopt(17, 103, 1000)
+    s.sendto(b"".join(bytes([i]) * 1000 for i in range(n)), (addr, port))
+    print("udp", n, "ok", flush=True)
 else:
     data = random.Random(n).randbytes(n)
     s = socket.create_connection((addr, port), timeout=20)
@@ -65,7 +85,24 @@ xfer() {
 	fi
 }
 
-# offload_line LOG: the engine's last offload status line (after SIGUSR1).
+# udp_gso FROM_NS TO_NS TO_ADDR: 20 datagrams in one UDP GSO send.
+udp_gso() {
+	local from=$1 to=$2 dst=$3 out=$TMPD/udp.$RANDOM sent got
+	nsx "$to" timeout 20 "$PYTHON" "$TMPD/xfer.py" udprecv "$dst" "$PORT" 20 \
+	    >"$out" 2>&1 &
+	local rpid=$!
+	wait_until 5 grep -q ready "$out" || { error "UDP receiver on $dst not ready"; cat "$out"; return 1; }
+	sent=$(nsx "$from" timeout 20 "$PYTHON" "$TMPD/xfer.py" udpsend "$dst" "$PORT" 20 2>&1)
+	wait "$rpid"
+	got=$(grep -v ready "$out")
+	if [ "$sent" = "udp 20 ok" ] && [ "$got" = "udp 20 ok" ]; then
+		ok "UDP GSO send of 20 x 1000 bytes to $dst: all received intact"
+	else
+		error "UDP GSO to $dst: sender '$sent', receiver '$got'"
+	fi
+}
+
+# offload_status PID LOG: the engine's last offload status line (SIGUSR1).
 offload_status() {
 	local pid=$1 logf=$2 before
 	before=$(grep -c 'status: tun-rx' "$logf")
@@ -87,6 +124,8 @@ run_outer() {
 	xfer "$NS_B" "$NS_A" "$IN4A"
 	xfer "$NS_A" "$NS_B" "$IN6B"
 	xfer "$NS_B" "$NS_A" "$IN6A"
+	udp_gso "$NS_A" "$NS_B" "$IN4B"
+	udp_gso "$NS_B" "$NS_A" "$IN6A"
 	la=$(offload_status "$PID_A" "$LOG_A")
 	lb=$(offload_status "$PID_B" "$LOG_B")
 	log "A: ${la:-no offload status}"
