@@ -116,6 +116,9 @@ void	 fwd_tun_to_net(struct engine *);
 void	 tx_packet(struct engine *, uint8_t *, size_t, uint8_t);
 void	 tx_flush(struct engine *);
 
+/* tx_src.c */
+void	 tx_src_cmsg(struct engine *, struct msghdr *);
+
 /* fwd_net_to_tun.c */
 void	 fwd_net_to_tun(struct engine *, int, int);
 void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);
