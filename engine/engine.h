@@ -139,6 +139,10 @@ uint32_t pmtu_get(struct pmtu *);
 int	 pmtu_lower(struct pmtu *, uint32_t, int);
 int	 ratelimit_allow(struct ratelimit *);
 
+#ifdef ENGINE_SPLIT	/* split.c: an experiment, see there */
+void	 split_start(struct engine *);
+#endif
+
 /* engine_sandbox.c */
 void	 engine_seccomp_install(void);
 

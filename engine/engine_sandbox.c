@@ -70,6 +70,9 @@ engine_seccomp_install(void)
 	/* Memory for malloc, never executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+#ifdef ENGINE_SPLIT	/* split.c experiment: the thread started earlier */
+	rc |= seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+#endif
 	if (rc != 0)
 		fatalx("seccomp_rule_add failed");
 	if ((rc = seccomp_load(ctx)) != 0) {

@@ -89,8 +89,10 @@ engine_loop(struct engine *e)
 		pfd[0].events = POLLIN;
 		n = 1;
 		if (e->started) {
+#ifndef ENGINE_SPLIT
 			pfd[n].fd = e->tun_fd;
 			pfd[n++].events = POLLIN;
+#endif
 			/* Only the current outer family's sockets. */
 			a = af_index(e->peer.remote.af);
 			for (p = 0; p < RAW_PROTOS; p++) {
@@ -107,15 +109,20 @@ engine_loop(struct engine *e)
 			engine_dispatch_imsg(e);
 		if (!e->started || n == 1)
 			continue;
+#ifdef ENGINE_SPLIT
+		i = 1;
+#else
 		if (pfd[1].revents & POLLIN)
 			fwd_tun_to_net(e);
-		for (i = 2; i < n; i++) {
+		i = 2;
+#endif
+		for (; i < n; i++) {
 			/* ICMP errors about our packets (IP_RECVERR). */
 			if (pfd[i].revents & POLLERR)
 				icmp_recv_errors(e, pfd[i].fd,
 				    a ? AF_INET6 : AF_INET);
 			if (pfd[i].revents & POLLIN)
-				fwd_net_to_tun(e, a, i - 2);
+				fwd_net_to_tun(e, a, i - (n - RAW_PROTOS));
 		}
 	}
 }
@@ -165,6 +172,9 @@ main(int argc, char *argv[])
 	 * kill the engine, and the parent labels and sanitizes the lines.
 	 */
 	log_to_parent(&e.ibuf);
+#ifdef ENGINE_SPLIT
+	split_start(&e);	/* before the sandbox: RLIMIT_NPROC 0 */
+#endif
 	engine_sandbox((uid_t)uid, (gid_t)gid, dir, ppid);
 	log_debug("sandboxed in %s as uid %lu", dir, uid);
 	engine_loop(&e);
