@@ -14,6 +14,7 @@
 #   BENCH_IPIPD_ARGS extra ipipd words, e.g. "offload off"
 #   BENCH_OUT      where TSVs, RSS samples and the summary go
 #                  (default $BUILD/bench)
+#   BENCH_ONLY     "latency": only the ping test, no harness runs
 #
 # Needs root.  Figures only compare within one harness run; see
 # tests/bench/RESULTS.md for the recorded ones.
@@ -153,6 +154,7 @@ SUMMARY=$OUT/summary-$STAMP.txt
 	echo "ipipd $(git -C "$TOPDIR" describe --always --dirty 2>/dev/null) ${EXTRA:+($EXTRA)}"
 } >"$SUMMARY"
 for fam in $FAMILIES; do
+	[ "${BENCH_ONLY:-}" = latency ] && break
 	tsv=$(harness_run "$fam" "$@" | tee /dev/stderr | tail -n 1)
 	{
 		echo
