@@ -88,6 +88,23 @@ test_options(void **state)
 	assert_int_equal(conf_outer_hdrlen(&c, AF_INET6), 40);
 }
 
+/* offload on|off (issue 8): only the one flag changes. */
+static void
+test_offload_keyword(void **state)
+{
+	struct ipipd_conf	 c;
+	const char		*off[] = { "dev", "t", "remote", "r", "offload",
+				    "off", NULL };
+	const char		*on[] = { "dev", "t", "remote", "r", "offload",
+				    "on", "nopmtudisc", NULL };
+
+	(void)state;
+	assert_int_equal(apply(&c, off), 0);
+	assert_int_equal(c.flags, CONF_PMTUDISC);
+	assert_int_equal(apply(&c, on), 0);
+	assert_int_equal(c.flags, CONF_OFFLOAD);
+}
+
 /* Each bad line must fail, and the message must name the bad word. */
 static void
 test_errors(void **state)
@@ -116,6 +133,9 @@ test_errors(void **state)
 		{ { "dev", "t", "remote", "192.0.2.1", "mode", "ip6ip6",
 		    NULL }, "192.0.2.1" },
 		{ { "dev", "t", "remote", "r", "mtu", NULL }, "value" },
+		{ { "dev", "t", "remote", "r", "offload", "yes", NULL },
+		    "yes" },
+		{ { "offload", "on", "offload", "off", NULL }, "twice" },
 	};
 	struct ipipd_conf	 c;
 	size_t			 i;
@@ -190,6 +210,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_offload_keyword),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_file),
 	};
