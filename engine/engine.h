@@ -41,7 +41,8 @@
 
 /* One packet buffer, with headroom to prepend headers without a copy. */
 struct pkt_slot {
-	uint8_t		 buf[PKT_HEADROOM + PKT_MAXLEN + TUN_PI_LEN];
+	uint8_t		 buf[PKT_HEADROOM + PKT_MAXLEN + TUN_PI_LEN +
+			     IPV6_HDR_LEN];	/* 64 KiB IPv6 payload: offload.h */
 };
 
 struct engine_stats {

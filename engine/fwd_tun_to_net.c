@@ -39,7 +39,9 @@ tun_read_one(struct engine *e, struct pkt_slot *s, int *more)
 	size_t		 len;
 	enum drop_reason why;
 
-	r = read(e->tun_fd, pi, PKT_MAXLEN + TUN_PI_LEN + vh);
+	/* With offloads all the slot: IPv6 super-packets reach 65575. */
+	r = read(e->tun_fd, pi, vh ? (size_t)(s->buf + sizeof(s->buf) - pi) :
+	    PKT_MAXLEN + TUN_PI_LEN);
 	if (r == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("read from TUN device");

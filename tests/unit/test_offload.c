@@ -322,6 +322,8 @@ test_gso_udp(void **state)
 	(void)state;
 	check_segments(mk_udp(sup, 0, 8000), 0, 17, VNET_GSO_UDP_L4, 1400);
 	check_segments(mk_udp(sup, 1, 8001), 1, 17, VNET_GSO_UDP_L4, 1000);
+	/* The largest: IPv6 payload 65535, 65575 bytes in all. */
+	check_segments(mk_udp(sup, 1, 65527), 1, 17, VNET_GSO_UDP_L4, 1400);
 }
 
 static void
