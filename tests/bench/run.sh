@@ -64,7 +64,7 @@ harness_run() {
 # endpoints' CPU (% of one core) over the throughput; kernel cases have
 # no endpoint process, so their whole-machine busy% stands in (marked).
 summarize() {
-	awk -F'\t' '
+	awk -F'\t' -v ncpu="$(nproc)" '
 	NR == 1 { next }
 	{
 		k = $2 SUBSEP $3
@@ -78,7 +78,7 @@ summarize() {
 		for (i = 1; i <= n; i++) for (d = 0; d < 2; d++) {
 			c = order[i]; dir = d ? "B->A" : "A->B"; k = c SUBSEP dir
 			if (c == "veth" || c == "vxlan")
-				cp = g[k] > 0 ? sprintf("%.0f (busy)", busy[k] * 2 / g[k]) : "-"
+				cp = g[k] > 0 ? sprintf("%.0f (busy)", busy[k] * ncpu / g[k]) : "-"
 			else
 				cp = g[k] > 0 ? sprintf("%.0f", cpu[k] / g[k]) : "-"
 			printf "%-8s %-6s %8s %9s %9s %9s %14s %7s\n", c, dir,
