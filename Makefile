@@ -76,7 +76,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb
+		apparmor apparmor-test deb bench
 
 all: $(BINS)
 
@@ -138,6 +138,10 @@ soak: $(BINS)
 
 demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh
+
+# Throughput beside other tunnels (../shared/bench), latency, memory.
+bench: $(BINS)
+	BUILD=$(BUILD) tests/bench/run.sh
 
 # Against real kernel ipip/sit/ip6tnl peers, in a VM (../shared/kernel-vm).
 interop: $(BINS)

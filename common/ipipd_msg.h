@@ -80,7 +80,8 @@ struct msg_fd_raw {
 #define CONF_TCLASS_INHERIT	0x02	/* outer traffic class likewise */
 #define CONF_FLOW_INHERIT	0x04	/* flow label from the inner IPv6 */
 #define CONF_PMTUDISC		0x08	/* outer DF as RFC 2003 5.1 says */
-#define CONF_FLAGS_ALL		0x0f
+#define CONF_OFFLOAD		0x10	/* TUN fd has IFF_VNET_HDR (issue 8) */
+#define CONF_FLAGS_ALL		0x1f
 
 #define ENCAPLIMIT_NONE		-1
 

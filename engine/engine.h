@@ -26,6 +26,7 @@
 
 #include "imsg.h"
 #include "ipipd_msg.h"
+#include "offload.h"
 #include "pkt.h"
 
 #define ENGINE_BATCH	64	/* packets read per wake-up and direction */
@@ -42,7 +43,8 @@
 
 /* One packet buffer, with headroom to prepend headers without a copy. */
 struct pkt_slot {
-	uint8_t		 buf[PKT_HEADROOM + PKT_MAXLEN + TUN_PI_LEN];
+	uint8_t		 buf[PKT_HEADROOM + PKT_MAXLEN + TUN_PI_LEN +
+			     IPV6_HDR_LEN];	/* 64 KiB IPv6 payload: offload.h */
 };
 
 struct engine_stats {
@@ -127,6 +129,7 @@ struct engine {
 	uint16_t		 tx_dport;	/* encap.dport, or floated */
 	struct udp_tx_queue	 utxq;
 	uint64_t		 keepalive_ms;	/* next one due, 0: none */
+	struct offload_state	 off;		/* TUN offloads: offload.h */
 };
 
 /* engine_status.c */
@@ -143,6 +146,9 @@ void	 fwd_tun_to_net(struct engine *);
 /* tx_outer.c */
 void	 tx_packet(struct engine *, uint8_t *, size_t, uint8_t);
 void	 tx_flush(struct engine *);
+
+/* tx_src.c */
+void	 tx_src_cmsg(struct engine *, struct msghdr *);
 
 /* fwd_net_to_tun.c */
 void	 fwd_net_to_tun(struct engine *, int, int);

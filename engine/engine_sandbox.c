@@ -34,6 +34,7 @@
 static const int engine_syscalls[] = {
 	SCMP_SYS(read),			/* TUN packets, imsg */
 	SCMP_SYS(write),		/* TUN packets, log lines */
+	SCMP_SYS(writev),		/* TUN packets behind a vnet header */
 	SCMP_SYS(recvmsg),		/* imsg with fds */
 	SCMP_SYS(recvmmsg),		/* outer packets */
 	SCMP_SYS(sendmsg),		/* imsg */

@@ -72,4 +72,5 @@ engine_log_status(struct engine *e)
 	    (unsigned long long)st->keepalive_tx,
 	    (unsigned long long)st->keepalive_rx,
 	    (unsigned long long)st->float_moves, drops);
+	offload_log_status(e);	/* issue 8: tun_offload.c */
 }

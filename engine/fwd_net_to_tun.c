@@ -133,6 +133,10 @@ tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
 {
 	uint8_t	*pi = inner - TUN_PI_LEN;
 
+	if (offload_on(e)) {	/* TUN offloads: tun_offload.c */
+		offload_tun_write(e, inner, len, pi_proto, NULL);
+		return;
+	}
 	pi[0] = 0;
 	pi[1] = 0;
 	pi[2] = pi_proto >> 8;
@@ -178,6 +182,14 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 			e->stats.drops[why]++;
 			continue;
 		}
-		tun_write_inner(e, pkt + res.off, res.len, res.pi_proto);
+		if (offload_on(e))	/* GRO: tun_offload.c */
+			offload_net_rx(e, pkt + res.off, res.len,
+			    sizeof(e->slots[i].buf) - PKT_HEADROOM - res.off,
+			    res.pi_proto);
+		else
+			tun_write_inner(e, pkt + res.off, res.len,
+			    res.pi_proto);
 	}
+	if (offload_on(e))
+		offload_net_flush(e);
 }

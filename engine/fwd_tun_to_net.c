@@ -30,28 +30,38 @@
 static int
 tun_read_one(struct engine *e, struct pkt_slot *s, int *more)
 {
-	uint8_t		*pi = s->buf + PKT_HEADROOM - TUN_PI_LEN;
+	/* TUN offloads: a virtio_net_hdr follows the packet info. */
+	size_t		 vh = offload_on(e) ? VNET_HDR_LEN : 0;
+	uint8_t		*pi = s->buf + PKT_HEADROOM - TUN_PI_LEN - vh;
 	uint8_t		 proto;
 	uint16_t	 pi_proto;
 	ssize_t		 r;
 	size_t		 len;
 	enum drop_reason why;
 
-	r = read(e->tun_fd, pi, PKT_MAXLEN + TUN_PI_LEN);
+	/* With offloads all the slot: IPv6 super-packets reach 65575. */
+	r = read(e->tun_fd, pi, vh ? (size_t)(s->buf + sizeof(s->buf) - pi) :
+	    PKT_MAXLEN + TUN_PI_LEN);
 	if (r == -1) {
 		if (errno != EAGAIN && errno != EINTR)
 			log_warn("read from TUN device");
 		*more = 0;
 		return 0;
 	}
-	if (r < TUN_PI_LEN) {
+	if ((size_t)r < TUN_PI_LEN + vh) {
 		e->stats.drops[DROP_TUN_SHORT]++;
 		return 0;
 	}
-	len = (size_t)r - TUN_PI_LEN;
+	len = (size_t)r - TUN_PI_LEN - vh;
 	e->stats.tun_rx_pkts++;
 	e->stats.tun_rx_bytes += len;
 	pi_proto = (uint16_t)(pi[2] << 8 | pi[3]);
+	/* ---- TUN offloads (tun_offload.c): GSO, partial checksums ---- */
+	if (vh != 0 && offload_tun_rx(e, pi + TUN_PI_LEN, s->buf +
+	    PKT_HEADROOM, len, pi_proto) == OFFLOAD_DONE)
+		return 0;	/* segments are in the arena, not the slot */
+	pi += vh;
+	/* ---- end TUN offloads ---- */
 	why = inner_check(pi + TUN_PI_LEN, len, pi_proto, e->conf.carry,
 	    &proto);
 	if (why != DROP_NONE) {

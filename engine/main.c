@@ -97,6 +97,7 @@ engine_init(struct engine *e)
 	/* Allocated before the sandbox, touched lazily by the kernel. */
 	if ((e->slots = calloc(ENGINE_BATCH, sizeof(*e->slots))) == NULL)
 		fatal("packet buffers");
+	offload_init(e);
 	imsg_init(&e->ibuf, IPIPD_CHILD_FD);
 }
 

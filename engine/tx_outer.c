@@ -318,6 +318,7 @@ tx_flush(struct engine *e)
 		}
 		m->msg_iov = q->iov[k];
 		m->msg_iovlen = 2;
+		tx_src_cmsg(e, m);	/* issue 8: tx_src.c */
 	}
 	while (i < q->n) {
 		for (j = i + 1; j < q->n && q->fd[j] == q->fd[i]; j++)

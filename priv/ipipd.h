@@ -126,6 +126,7 @@ struct priv_res {
 	int		 tun_fd;
 	int		 tun_created;	/* we made it: it goes when we exit */
 	unsigned int	 ifindex;
+	int		 tun_vnet;	/* IFF_VNET_HDR: offloads (issue 8) */
 	int		 raw[2][3];	/* [v4, v6][ipip, ipv6, mpls] */
 	int		 udp[2][1 + UDP_SPORTS_MAX];	/* [v4, v6][listen..] */
 	uint16_t	 udp_port[2][1 + UDP_SPORTS_MAX];
@@ -210,7 +211,11 @@ void	 priv_udp_pmtudisc(struct ipipd *);
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
 
 /* priv_tun.c */
-int	 priv_open_tun(const char *, int *, unsigned int *);
+int	 priv_open_tun(const char *, int *, unsigned int *, int);
+
+/* priv_tun_offload.c */
+int	 priv_tun_want_offload(const struct ipipd_conf *);
+void	 priv_tun_set_offload(int, const char *);
 
 /* priv_raw.c */
 int	 priv_open_raw(int, int);

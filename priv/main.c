@@ -84,8 +84,9 @@ open_privileged(struct ipipd *env)
 	struct priv_res		*r = &env->res;
 	int			 a, p;
 
+	r->tun_vnet = priv_tun_want_offload(&env->conf);
 	r->tun_fd = priv_open_tun(env->conf.dev, &r->tun_created,
-	    &r->ifindex);
+	    &r->ifindex, r->tun_vnet);
 	/* Both families: a re-resolved remote may change the family. */
 	for (a = 0; a < 2; a++)
 		for (p = 0; p < 3; p++)

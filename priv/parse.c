@@ -56,6 +56,7 @@
 #define W_PEER_SPORT	0x02000000
 #define W_FLOAT		0x04000000
 #define W_KEEPALIVE	0x08000000
+#define W_OFFLOAD	0x1000
 
 typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
 
@@ -311,6 +312,19 @@ kw_resolve_interval(struct ipipd_conf *c, const char *v, char *err,
 	return 0;
 }
 
+/* TUN offloads (issue 8): on by default. */
+static int
+kw_offload(struct ipipd_conf *c, const char *v, char *err, size_t len)
+{
+	if (strcmp(v, "on") == 0)
+		c->flags |= CONF_OFFLOAD;
+	else if (strcmp(v, "off") == 0)
+		c->flags &= ~CONF_OFFLOAD;
+	else
+		return kw_err(err, len, "bad offload '%s': not on or off", v);
+	return 0;
+}
+
 static const struct keyword keywords[] = {
 	{ "dev",	W_DEV,		1, kw_dev },
 	{ "local",	W_LOCAL,	1, kw_local },
@@ -338,6 +352,7 @@ static const struct keyword keywords[] = {
 	{ "address",	0,		1, kw_address },
 	{ "peer",	0,		1, kw_address_peer },
 	{ "route",	0,		1, kw_route },
+	{ "offload",	W_OFFLOAD,	1, kw_offload },
 };
 
 void
@@ -348,7 +363,7 @@ conf_defaults(struct ipipd_conf *c)
 	c->mode = MODE_ANY;
 	c->ttl = IPIPD_DEFAULT_TTL;
 	c->encaplimit = IPIPD_DEFAULT_ENCAPLIMIT;
-	c->flags = CONF_PMTUDISC;
+	c->flags = CONF_PMTUDISC | CONF_OFFLOAD;
 	c->resolve_interval = IPIPD_RESOLVE_INTERVAL;
 	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
 	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
@@ -538,7 +553,7 @@ usage(void)
 	    "\t[encap-sport-range low-high] [listen-port port]\n"
 	    "\t[peer-sport port|any] [float] [keepalive seconds]]\n"
 	    "\t[address address[/len] [peer address[/len]]] ... "
-	    "[route prefix] ...\n", getprogname(),
+	    "[route prefix] ... [offload on|off]\n", getprogname(),
 	    getprogname());
 	exit(1);
 }

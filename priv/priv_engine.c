@@ -121,7 +121,9 @@ engine_push_conf(struct ipipd *env)
 	c.tclass = env->conf.tclass;
 	c.flowlabel = env->conf.flowlabel;
 	c.encaplimit = (int16_t)env->conf.encaplimit;
-	c.flags = env->conf.flags;
+	/* What the TUN fd really is, whatever a reload asked for. */
+	c.flags = (env->conf.flags & ~CONF_OFFLOAD) |
+	    (env->res.tun_vnet ? CONF_OFFLOAD : 0);
 	c.carry = conf_carry(&env->conf);
 	engine_send(env, IMSG_ENGINE_CONF, -1, &c, sizeof(c));
 }

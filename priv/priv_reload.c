@@ -61,6 +61,8 @@ reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
 	if (!addr_eq(&old->local, &new->local))
 		log_warnx("reload: a new local address needs a restart; "
 		    "kept the old one");
+	if ((old->flags ^ new->flags) & CONF_OFFLOAD)
+		log_warnx("reload: offload on/off needs a restart; kept it");
 	/* Both families' raw sockets are open: only local pins it. */
 	if (old->af != new->af && addr_is_set(&old->local))
 		log_warnx("reload: a new outer family needs a restart; kept "

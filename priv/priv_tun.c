@@ -37,7 +37,7 @@
  * later ETH_P_MPLS_UC), which a version nibble cannot express.
  */
 int
-priv_open_tun(const char *name, int *created, unsigned int *ifindex)
+priv_open_tun(const char *name, int *created, unsigned int *ifindex, int vnet)
 {
 	struct ifreq	 ifr;
 	int		 fd, existed;
@@ -47,7 +47,7 @@ priv_open_tun(const char *name, int *created, unsigned int *ifindex)
 		fatal("open /dev/net/tun");
 	memset(&ifr, 0, sizeof(ifr));
 	strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
-	ifr.ifr_flags = IFF_TUN;
+	ifr.ifr_flags = IFF_TUN | (vnet ? IFF_VNET_HDR : 0);	/* issue 8 */
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		switch (errno) {
 		case EINVAL:
@@ -62,6 +62,8 @@ priv_open_tun(const char *name, int *created, unsigned int *ifindex)
 	}
 	if ((*ifindex = if_nametoindex(name)) == 0)
 		fatal("TUN device %s vanished", name);
+	if (vnet)
+		priv_tun_set_offload(fd, name);
 	*created = !existed;
 	log_debug("%s TUN device %s (index %u)",
 	    existed ? "attached to" : "created", name, *ifindex);

@@ -59,7 +59,7 @@ test_defaults(void **state)
 	assert_int_equal(c.af, AF_INET);	/* from the literal */
 	assert_int_equal(c.ttl, 64);
 	assert_int_equal(c.encaplimit, 4);
-	assert_int_equal(c.flags, CONF_PMTUDISC);
+	assert_int_equal(c.flags, CONF_PMTUDISC | CONF_OFFLOAD);
 	assert_int_equal(c.mtu, 0);
 	assert_int_equal(conf_carry(&c), TUN_CARRY_ALL);
 	assert_int_equal(conf_outer_hdrlen(&c, AF_INET), 20);
@@ -86,6 +86,23 @@ test_options(void **state)
 	assert_int_equal(c.mtu, 9000);
 	assert_int_equal(conf_carry(&c), TUN_CARRY_V6);
 	assert_int_equal(conf_outer_hdrlen(&c, AF_INET6), 40);
+}
+
+/* offload on|off (issue 8): only the one flag changes. */
+static void
+test_offload_keyword(void **state)
+{
+	struct ipipd_conf	 c;
+	const char		*off[] = { "dev", "t", "remote", "r", "offload",
+				    "off", NULL };
+	const char		*on[] = { "dev", "t", "remote", "r", "offload",
+				    "on", "nopmtudisc", NULL };
+
+	(void)state;
+	assert_int_equal(apply(&c, off), 0);
+	assert_int_equal(c.flags, CONF_PMTUDISC);
+	assert_int_equal(apply(&c, on), 0);
+	assert_int_equal(c.flags, CONF_OFFLOAD);
 }
 
 /* Each bad line must fail, and the message must name the bad word. */
@@ -120,6 +137,9 @@ test_errors(void **state)
 		    "65515" },
 		{ { "dev", "t", "remote", "2001:db8::1", "mtu", "65528",
 		    NULL }, "65527" },
+		{ { "dev", "t", "remote", "r", "offload", "yes", NULL },
+		    "yes" },
+		{ { "offload", "on", "offload", "off", NULL }, "twice" },
 	};
 	struct ipipd_conf	 c;
 	size_t			 i;
@@ -241,6 +261,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_offload_keyword),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_max_mtu),
 		cmocka_unit_test(test_file),

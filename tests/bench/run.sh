@@ -1,0 +1,176 @@
+#!/bin/bash
+# make bench: ipipd beside the tunnels a user would otherwise pick, in the
+# same runs of the shared harness (../shared/bench/tunnel-bench, see its
+# README.md), then ping latency through the tunnel against the bare veth,
+# and the engine's resident memory under load.
+#
+#   tests/bench/run.sh [-- HARNESS-OPTIONS]
+#
+# Environment:
+#   BUILD          build directory (default build)
+#   TUNNEL_BENCH   the harness (default ../shared/bench/tunnel-bench)
+#   BENCH_FAMILIES which runs: "4" (4in4), "6" (6in6); default "4 6"
+#   BENCH_CASES    peer cases beside ipipd (default: veth vxlan fastd socat)
+#   BENCH_IPIPD_ARGS extra ipipd words, e.g. "offload off"
+#   BENCH_OUT      where TSVs, RSS samples and the summary go
+#                  (default $BUILD/bench)
+#   BENCH_ONLY     "latency": only the ping test, no harness runs
+#
+# Needs root.  Figures only compare within one harness run; see
+# tests/bench/RESULTS.md for the recorded ones.
+set -u
+
+TOPDIR=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOPDIR/$BUILD ;; esac
+IPIPD=$BUILD/ipipd
+WRAP=$TOPDIR/tests/bench/ipipd-under-bench.sh
+HARNESS=${TUNNEL_BENCH:-$TOPDIR/../shared/bench/tunnel-bench}
+FAMILIES=${BENCH_FAMILIES:-4 6}
+PEERS=${BENCH_CASES:-veth vxlan fastd socat}
+EXTRA=${BENCH_IPIPD_ARGS:-}
+OUT=${BENCH_OUT:-$BUILD/bench}
+[ "${1:-}" = -- ] && shift
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, TUN devices)"
+[ -x "$HARNESS" ] || die "no harness at $HARNESS (set TUNNEL_BENCH)"
+for b in ipipd ipipd-engine ipipd-resolver; do
+	[ -x "$BUILD/$b" ] || die "$BUILD/$b not built (run make)"
+done
+id _ipipd >/dev/null 2>&1 || die "service user _ipipd missing (see README)"
+mkdir -p "$OUT" || die "cannot make $OUT"
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+
+# One harness run per family: ipipd as the custom case.  The outer header
+# is 20 bytes over IPv4 and 48 over IPv6 (ip6tnl's default encapsulation
+# limit option, which ipipd keeps), so the MTUs are 1480 and 1452.
+harness_run() {
+	local fam=$1 mtu tsv
+	shift
+	mtu=$((fam == 4 ? 1480 : 1452))
+	tsv=$OUT/tb-$STAMP-$fam.tsv
+	rm -f "$OUT/rss-$fam-A" "$OUT/rss-$fam-B"
+	# shellcheck disable=SC2016
+	TB_CUSTOM_NAME=ipipd TB_CUSTOM_MTU=$mtu \
+	TB_CUSTOM_VERSION="ipipd $(git -C "$TOPDIR" describe --always --dirty 2>/dev/null)" \
+	TB_CUSTOM_A="exec sh $WRAP $OUT/rss-$fam-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $EXTRA" \
+	TB_CUSTOM_B="exec sh $WRAP $OUT/rss-$fam-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $EXTRA" \
+	    "$HARNESS" -u "$fam" -i "$fam" -o "$tsv" "$@" $PEERS custom
+	echo "$tsv"
+}
+
+# Ratios and CPU cost from one run's TSV.  CPU per Gbit/s: the two
+# endpoints' CPU (% of one core) over the throughput; kernel cases have
+# no endpoint process, so their whole-machine busy% stands in (marked).
+summarize() {
+	awk -F'\t' -v ncpu="$(nproc)" '
+	NR == 1 { next }
+	{
+		k = $2 SUBSEP $3
+		g[k] = $9; cpu[k] = $13 + $14; busy[k] = $17; oth[k] = $19
+		if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 }
+	}
+	function r(a, b) { return (a != "" && b > 0) ? sprintf("%.2f", a / b) : "-" }
+	END {
+		printf "%-8s %-6s %8s %9s %9s %9s %14s %7s\n", "case", "dir",
+		    "Gbit/s", "/fastd", "/vxlan", "/veth", "CPU%/(Gbit/s)", "other%"
+		for (i = 1; i <= n; i++) for (d = 0; d < 2; d++) {
+			c = order[i]; dir = d ? "B->A" : "A->B"; k = c SUBSEP dir
+			if (c == "veth" || c == "vxlan")
+				cp = g[k] > 0 ? sprintf("%.0f (busy)", busy[k] * ncpu / g[k]) : "-"
+			else
+				cp = g[k] > 0 ? sprintf("%.0f", cpu[k] / g[k]) : "-"
+			printf "%-8s %-6s %8s %9s %9s %9s %14s %7s\n", c, dir,
+			    g[k] == "" ? "-" : sprintf("%.2f", g[k]),
+			    r(g[k], g["fastd" SUBSEP dir]), r(g[k], g["vxlan" SUBSEP dir]),
+			    r(g[k], g["veth" SUBSEP dir]), cp, oth[k]
+		}
+	}' "$1"
+}
+
+# ---- ping latency: tunnel against bare veth, median of 100 ----------
+NS_A="ipbench$$a" NS_B="ipbench$$b" VETH="ipbv$$"
+LAT_PIDS=()
+lat_cleanup() {
+	local p
+	for p in "${LAT_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	LAT_PIDS=()
+	ip netns del "$NS_A" 2>/dev/null
+	ip netns del "$NS_B" 2>/dev/null
+}
+trap 'lat_cleanup' EXIT
+trap 'exit 1' INT TERM HUP
+
+median_rtt_us() { # NS FAMILY ADDR -> median RTT of 100 pings, microseconds
+	ip netns exec "$1" ping -"$2" -n -c 100 -i 0.01 -W 1 "$3" 2>/dev/null |
+	    sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+	    awk '{ v[NR] = $1 } END { if (NR < 50) { print "-"; exit }
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.0f", m * 1000 }'
+}
+
+latency_run() {
+	local fam=$1 la lb ia ib plen ns side l r nodad=
+	[ "$fam" = 6 ] && nodad=nodad
+	if [ "$fam" = 4 ]; then
+		la=192.0.2.1 lb=192.0.2.2 ia=10.9.0.1 ib=10.9.0.2 plen=24
+	else
+		la=2001:db8::1 lb=2001:db8::2 ia=fd00:9::1 ib=fd00:9::2 plen=64
+	fi
+	ip netns add "$NS_A" && ip netns add "$NS_B" &&
+	ip link add "${VETH}a" netns "$NS_A" type veth peer name "${VETH}b" \
+	    netns "$NS_B" || return 1
+	for side in A B; do
+		if [ $side = A ]; then ns=$NS_A l=$la r=$lb
+		else ns=$NS_B l=$lb r=$la; fi
+		ip -n "$ns" link set lo up
+		ip -n "$ns" link set "${VETH}${side,}" up
+		ip -n "$ns" addr add "$l/$plen" dev "${VETH}${side,}" $nodad
+		ip netns exec "$ns" "$IPIPD" -d dev "iplat$$" local "$l" \
+		    remote "$r" $EXTRA >"$OUT/lat-$fam-$side.log" 2>&1 </dev/null &
+		LAT_PIDS+=("$!")
+	done
+	for side in A B; do
+		ns=$NS_A; [ $side = B ] && ns=$NS_B
+		for _ in $(seq 50); do
+			grep -q 'tunnel up:' "$OUT/lat-$fam-$side.log" && break
+			sleep 0.1
+		done
+		grep -q 'tunnel up:' "$OUT/lat-$fam-$side.log" ||
+			{ echo "ipipd $side did not come up"; return 1; }
+		l=$ia; [ $side = B ] && l=$ib
+		ip -n "$ns" addr add "$l/$plen" dev "iplat$$" $nodad
+	done
+	ip netns exec "$NS_A" ping -"$fam" -c 3 -i 0.2 -W 2 "$ib" >/dev/null 2>&1
+	echo "$fam $(median_rtt_us "$NS_A" "$fam" "$lb") $(median_rtt_us "$NS_A" "$fam" "$ib")"
+	lat_cleanup
+}
+
+# --------------------------------------------------------------- main
+SUMMARY=$OUT/summary-$STAMP.txt
+{
+	echo "ipipd bench $STAMP: $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "ipipd $(git -C "$TOPDIR" describe --always --dirty 2>/dev/null) ${EXTRA:+($EXTRA)}"
+} >"$SUMMARY"
+for fam in $FAMILIES; do
+	[ "${BENCH_ONLY:-}" = latency ] && break
+	tsv=$(harness_run "$fam" "$@" | tee /dev/stderr | tail -n 1)
+	{
+		echo
+		echo "== ${fam}in${fam}: $tsv"
+		[ -f "$tsv" ] && summarize "$tsv"
+		printf 'engine peak RSS (VmHWM) under load: A %s KiB, B %s KiB\n' \
+		    "$(cat "$OUT/rss-$fam-A" 2>/dev/null || echo -)" \
+		    "$(cat "$OUT/rss-$fam-B" 2>/dev/null || echo -)"
+	} >>"$SUMMARY"
+done
+echo >>"$SUMMARY"
+echo "ping RTT, median of 100 (us): family  bare-veth  through-ipipd  added" >>"$SUMMARY"
+for fam in $FAMILIES; do
+	latency_run "$fam" | awk '{ a = ($2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/) ? $3 - $2 : "-"
+	    printf "  IPv%s  %s  %s  %s\n", $1, $2, $3, a }' >>"$SUMMARY"
+done
+echo
+cat "$SUMMARY"
+echo "summary: $SUMMARY"
