@@ -34,12 +34,6 @@
 #include "ipipd_msg.h"
 #include "pkt.h"
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * Length of an IPv4 inner packet in avail bytes: the inner header's own
  * total length, so link-layer padding after it is dropped.
@@ -56,7 +50,7 @@ inner_len4(const uint8_t *p, size_t avail, size_t *len)
 	if (avail < IPV4_HDR_LEN)
 		return DROP_NET_SHORT;
 	hlen = (size_t)(p[0] & 0x0f) << 2;
-	tot = get16(p + offsetof(struct ip, ip_len));
+	tot = pkt_get16(p + offsetof(struct ip, ip_len));
 	if (hlen < IPV4_HDR_LEN || tot < hlen || tot > avail)
 		return DROP_NET_INNER_HDR;
 	*len = tot;
@@ -75,7 +69,7 @@ inner_len6(const uint8_t *p, size_t avail, size_t *len)
 	if (avail < IPV6_HDR_LEN)
 		return DROP_NET_SHORT;
 	/* Payload length 0 means a jumbogram (RFC 2675): never tunnelled. */
-	plen = get16(p + offsetof(struct ip6_hdr, ip6_plen));
+	plen = pkt_get16(p + offsetof(struct ip6_hdr, ip6_plen));
 	if (plen == 0 || IPV6_HDR_LEN + plen > avail)
 		return DROP_NET_INNER_HDR;
 	*len = IPV6_HDR_LEN + plen;
@@ -167,11 +161,11 @@ outer_check4(const uint8_t *pkt, size_t len, size_t *hlen, size_t *tot)
 	if (pkt[0] >> 4 != 4)
 		return DROP_NET_OUTER_HDR;
 	*hlen = (size_t)(pkt[0] & 0x0f) << 2;
-	*tot = get16(pkt + offsetof(struct ip, ip_len));
+	*tot = pkt_get16(pkt + offsetof(struct ip, ip_len));
 	if (*hlen < IPV4_HDR_LEN || *hlen > len || *tot < *hlen || *tot > len)
 		return DROP_NET_OUTER_HDR;
 	/* The kernel reassembles before raw delivery: a fragment is bogus. */
-	frag = get16(pkt + offsetof(struct ip, ip_off));
+	frag = pkt_get16(pkt + offsetof(struct ip, ip_off));
 	if (frag & (IP_MF | IP_OFFMASK))
 		return DROP_NET_OUTER_HDR;
 	return DROP_NONE;

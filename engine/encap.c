@@ -32,13 +32,6 @@
 
 #include "pkt.h"
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 size_t
 encap_ipv4(uint8_t *hdr, const struct encap_params *params, size_t inner_len,
     uint8_t ipproto)
@@ -51,18 +44,18 @@ encap_ipv4(uint8_t *hdr, const struct encap_params *params, size_t inner_len,
 	hdr[0] = 4 << 4 | IPV4_HDR_LEN >> 2;	/* version, IHL */
 	/* TOS with the ECN field the caller chose (RFC 6040). */
 	hdr[offsetof(struct ip, ip_tos)] = params->tos;
-	put16(hdr + offsetof(struct ip, ip_len),
+	pkt_put16(hdr + offsetof(struct ip, ip_len),
 	    (uint16_t)(IPV4_HDR_LEN + inner_len));
-	put16(hdr + offsetof(struct ip, ip_id), params->ip_id);
-	put16(hdr + offsetof(struct ip, ip_off), params->df ? IP_DF : 0);
+	pkt_put16(hdr + offsetof(struct ip, ip_id), params->ip_id);
+	pkt_put16(hdr + offsetof(struct ip, ip_off), params->df ? IP_DF : 0);
 	hdr[offsetof(struct ip, ip_ttl)] = params->ttl;
 	hdr[offsetof(struct ip, ip_p)] = ipproto;
 	memcpy(hdr + offsetof(struct ip, ip_src), &params->src.u.v4, 4);
 	memcpy(hdr + offsetof(struct ip, ip_dst), &params->dst.u.v4, 4);
 
 	/* The checksum is computed with its own field zero. */
-	put16(hdr + offsetof(struct ip, ip_sum), 0);
-	put16(hdr + offsetof(struct ip, ip_sum), ip_cksum(hdr, IPV4_HDR_LEN));
+	pkt_put16(hdr + offsetof(struct ip, ip_sum), 0);
+	pkt_put16(hdr + offsetof(struct ip, ip_sum), ip_cksum(hdr, IPV4_HDR_LEN));
 	return IPV4_HDR_LEN;
 }
 
@@ -82,7 +75,7 @@ encap_ipv6(uint8_t *hdr, const struct encap_params *params, size_t inner_len,
 	    ((params->flowlabel >> 16) & 0x0f));
 	hdr[2] = (uint8_t)(params->flowlabel >> 8);
 	hdr[3] = (uint8_t)params->flowlabel;
-	put16(hdr + offsetof(struct ip6_hdr, ip6_plen), (uint16_t)inner_len);
+	pkt_put16(hdr + offsetof(struct ip6_hdr, ip6_plen), (uint16_t)inner_len);
 	hdr[offsetof(struct ip6_hdr, ip6_nxt)] = ipproto;
 	hdr[offsetof(struct ip6_hdr, ip6_hlim)] = params->ttl;
 	memcpy(hdr + offsetof(struct ip6_hdr, ip6_src), &params->src.u.v6, 16);

@@ -33,19 +33,6 @@
 
 #include "pkt.h"
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /*
  * How many fragments of at most chunk payload bytes a payload of len
  * bytes needs.  chunk is a non-zero multiple of 8.
@@ -69,12 +56,12 @@ frag4_hdr(struct frag *f, const uint8_t *hdr, size_t off, size_t len,
     uint16_t flags)
 {
 	memcpy(f->hdr, hdr, IPV4_HDR_LEN);
-	put16(f->hdr + offsetof(struct ip, ip_len),
+	pkt_put16(f->hdr + offsetof(struct ip, ip_len),
 	    (uint16_t)(IPV4_HDR_LEN + len));
-	put16(f->hdr + offsetof(struct ip, ip_off),
+	pkt_put16(f->hdr + offsetof(struct ip, ip_off),
 	    (uint16_t)(flags | (off >> 3)));
-	put16(f->hdr + offsetof(struct ip, ip_sum), 0);
-	put16(f->hdr + offsetof(struct ip, ip_sum),
+	pkt_put16(f->hdr + offsetof(struct ip, ip_sum), 0);
+	pkt_put16(f->hdr + offsetof(struct ip, ip_sum),
 	    ip_cksum(f->hdr, IPV4_HDR_LEN));
 	f->hlen = IPV4_HDR_LEN;
 	f->off = off;
@@ -103,7 +90,7 @@ frag_outer_v4(const uint8_t *hdr, size_t payload_len, size_t mtu,
 		return 0;
 	if (payload_len > IP_MAXPACKET - IPV4_HDR_LEN)
 		return 0;
-	ipoff = get16(hdr + offsetof(struct ip, ip_off));
+	ipoff = pkt_get16(hdr + offsetof(struct ip, ip_off));
 
 	if (IPV4_HDR_LEN + payload_len <= mtu) {
 		frag4_hdr(&out[0], hdr, 0, payload_len, ipoff & IP_DF);
@@ -148,7 +135,7 @@ frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
 
 	if (IPV6_HDR_LEN + payload_len <= mtu) {
 		memcpy(out[0].hdr, hdr, IPV6_HDR_LEN);
-		put16(out[0].hdr + offsetof(struct ip6_hdr, ip6_plen),
+		pkt_put16(out[0].hdr + offsetof(struct ip6_hdr, ip6_plen),
 		    (uint16_t)payload_len);
 		out[0].hlen = IPV6_HDR_LEN;
 		out[0].off = 0;
@@ -163,7 +150,7 @@ frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
 	for (i = 0, off = 0; i < n; i++, off += chunk) {
 		len = payload_len - off < chunk ? payload_len - off : chunk;
 		memcpy(out[i].hdr, hdr, IPV6_HDR_LEN);
-		put16(out[i].hdr + offsetof(struct ip6_hdr, ip6_plen),
+		pkt_put16(out[i].hdr + offsetof(struct ip6_hdr, ip6_plen),
 		    (uint16_t)(IPV6_FRAG_HDR_LEN + len));
 		out[i].hdr[offsetof(struct ip6_hdr, ip6_nxt)] =
 		    IPPROTO_FRAGMENT;
@@ -172,7 +159,7 @@ frag_outer_v6(const uint8_t *hdr, size_t payload_len, size_t mtu,
 		fh[0] = hdr[offsetof(struct ip6_hdr, ip6_nxt)];
 		fh[1] = 0;
 		/* Offset in 8-byte units in the top 13 bits, M in bit 0. */
-		put16(fh + 2, (uint16_t)(off | (i + 1 < n ? 1 : 0)));
+		pkt_put16(fh + 2, (uint16_t)(off | (i + 1 < n ? 1 : 0)));
 		fh[4] = (uint8_t)(id >> 24);
 		fh[5] = (uint8_t)(id >> 16);
 		fh[6] = (uint8_t)(id >> 8);

@@ -36,35 +36,15 @@
 #define TCP_ACK		0x10
 #define IP_DF_BIT	0x40	/* in the byte at offset 6 */
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static size_t
 gro_iphlen(const uint8_t *pkt, size_t len)
 {
 	if (len >= IPV4_HDR_LEN && pkt[0] == 0x45 && pkt[9] == IPPROTO_TCP &&
-	    get16(pkt + 2) == len && (get16(pkt + 6) & 0x3fff) == 0 &&
+	    pkt_get16(pkt + 2) == len && (pkt_get16(pkt + 6) & 0x3fff) == 0 &&
 	    ip_cksum(pkt, IPV4_HDR_LEN) == 0)
 		return IPV4_HDR_LEN;
 	if (len >= IPV6_HDR_LEN && pkt[0] >> 4 == 6 &&
-	    pkt[6] == IPPROTO_TCP && get16(pkt + 4) == len - IPV6_HDR_LEN)
+	    pkt[6] == IPPROTO_TCP && pkt_get16(pkt + 4) == len - IPV6_HDR_LEN)
 		return IPV6_HDR_LEN;
 	return 0;
 }
@@ -119,7 +99,7 @@ gro_ip_match(const struct gro_flow *f, const uint8_t *pkt)
 	    memcmp(p + 12, pkt + 12, 8) != 0)
 		return 0;
 	/* IDs count up by one; with DF a fixed ID is fine as well. */
-	d = (uint16_t)(get16(pkt + 4) - f->last_id);
+	d = (uint16_t)(pkt_get16(pkt + 4) - f->last_id);
 	return d == 1 || (d == 0 && (pkt[6] & IP_DF_BIT));
 }
 
@@ -130,7 +110,7 @@ gro_tcp_match(const struct gro_flow *f, const uint8_t *pkt)
 	const uint8_t	*a = f->pkt + f->iphlen, *b = pkt + f->iphlen;
 	size_t		 thlen = f->hlen - f->iphlen;
 
-	return get32(b + 4) == f->next_seq &&
+	return pkt_get32(b + 4) == f->next_seq &&
 	    memcmp(a + 8, b + 8, 5) == 0 &&		/* ack, data offset */
 	    ((a[13] ^ b[13]) & ~TCP_PSH) == 0 &&
 	    memcmp(a + 14, b + 14, 2) == 0 &&		/* window */
@@ -151,7 +131,7 @@ gro_append(struct gro_flow *f, const uint8_t *pkt, size_t len, size_t hlen)
 	f->next_seq += (uint32_t)plen;
 	f->nsegs++;
 	if (f->iphlen == IPV4_HDR_LEN)
-		f->last_id = get16(pkt + 4);
+		f->last_id = pkt_get16(pkt + 4);
 	if (pkt[f->iphlen + 13] & TCP_PSH) {
 		f->pkt[f->iphlen + 13] |= TCP_PSH;
 		f->closed = 1;
@@ -172,8 +152,8 @@ gro_start(struct gro_flow *f, uint8_t *pkt, size_t len, size_t cap,
 	f->iphlen = iphlen;
 	f->hlen = hlen;
 	f->mss = len - hlen;
-	f->next_seq = get32(pkt + iphlen + 4) + (uint32_t)f->mss;
-	f->last_id = iphlen == IPV4_HDR_LEN ? get16(pkt + 4) : 0;
+	f->next_seq = pkt_get32(pkt + iphlen + 4) + (uint32_t)f->mss;
+	f->last_id = iphlen == IPV4_HDR_LEN ? pkt_get16(pkt + 4) : 0;
 	f->nsegs = 1;
 	f->closed = (pkt[iphlen + 13] & TCP_PSH) != 0;
 	f->pi_proto = pi_proto;
@@ -190,16 +170,16 @@ gro_finish(struct gro_flow *f, struct vnet_hdr *vh)
 		return f->len;
 	}
 	if (f->iphlen == IPV4_HDR_LEN) {
-		put16(p + 2, (uint16_t)f->len);
-		put16(p + 10, 0);
-		put16(p + 10, ip_cksum(p, IPV4_HDR_LEN));
+		pkt_put16(p + 2, (uint16_t)f->len);
+		pkt_put16(p + 10, 0);
+		pkt_put16(p + 10, ip_cksum(p, IPV4_HDR_LEN));
 		vh->gso_type = VNET_GSO_TCPV4;
 	} else {
-		put16(p + 4, (uint16_t)(f->len - IPV6_HDR_LEN));
+		pkt_put16(p + 4, (uint16_t)(f->len - IPV6_HDR_LEN));
 		vh->gso_type = VNET_GSO_TCPV6;
 	}
 	/* CHECKSUM_PARTIAL: the field holds the uninverted pseudo sum. */
-	put16(p + f->iphlen + 16, (uint16_t)~cksum_fold(csum_pseudo(p,
+	pkt_put16(p + f->iphlen + 16, (uint16_t)~cksum_fold(csum_pseudo(p,
 	    IPPROTO_TCP, f->len - f->iphlen)));
 	vh->flags = VNET_F_NEEDS_CSUM;
 	vh->hdr_len = (uint16_t)f->hlen;

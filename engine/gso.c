@@ -34,33 +34,6 @@
 #define TCP_PSH		0x08
 #define TCP_CWR		0x80
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* The IP header: length checks, transport protocol, header length. */
 static int
 gso_parse_ip(const uint8_t *pkt, size_t len, struct gso_layout *l)
@@ -70,15 +43,15 @@ gso_parse_ip(const uint8_t *pkt, size_t len, struct gso_layout *l)
 	if (pkt[0] >> 4 == 4) {
 		l->iphlen = (size_t)(pkt[0] & 0x0f) * 4;
 		if (len < IPV4_HDR_LEN || l->iphlen < IPV4_HDR_LEN ||
-		    l->iphlen > len || get16(pkt + 2) != len ||
-		    (get16(pkt + 6) & 0x3fff) != 0 || pkt[9] != l->proto)
+		    l->iphlen > len || pkt_get16(pkt + 2) != len ||
+		    (pkt_get16(pkt + 6) & 0x3fff) != 0 || pkt[9] != l->proto)
 			return -1;
 		return 0;
 	}
 	if (pkt[0] >> 4 == 6) {
 		l->v6 = 1;
 		l->iphlen = IPV6_HDR_LEN;
-		if (len < IPV6_HDR_LEN || get16(pkt + 4) != len - IPV6_HDR_LEN ||
+		if (len < IPV6_HDR_LEN || pkt_get16(pkt + 4) != len - IPV6_HDR_LEN ||
 		    pkt[6] != l->proto)
 			return -1;
 		return 0;
@@ -141,22 +114,22 @@ gso_fix_l4(uint8_t *out, const struct gso_layout *l, unsigned int idx,
 	uint16_t	 c;
 
 	if (l->proto == IPPROTO_TCP) {
-		put32(th + 4, get32(th + 4) + (uint32_t)(idx * l->mss));
+		pkt_put32(th + 4, pkt_get32(th + 4) + (uint32_t)(idx * l->mss));
 		if (idx + 1 < l->nsegs)
 			th[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 		if (idx > 0)
 			th[13] &= (uint8_t)~TCP_CWR;
-		put16(th + 16, 0);
+		pkt_put16(th + 16, 0);
 		c = cksum_fold(csum_add(csum_pseudo(out, IPPROTO_TCP, l4len),
 		    th, l4len));
-		put16(th + 16, c);
+		pkt_put16(th + 16, c);
 		return;
 	}
-	put16(th + 4, (uint16_t)l4len);
-	put16(th + 6, 0);
+	pkt_put16(th + 4, (uint16_t)l4len);
+	pkt_put16(th + 6, 0);
 	c = cksum_fold(csum_add(csum_pseudo(out, IPPROTO_UDP, l4len), th,
 	    l4len));
-	put16(th + 6, c == 0 ? 0xffff : c);
+	pkt_put16(th + 6, c == 0 ? 0xffff : c);
 }
 
 size_t
@@ -175,12 +148,12 @@ gso_segment(const uint8_t *pkt, const struct gso_layout *l, unsigned int idx,
 	memcpy(out, pkt, l->hlen);
 	memcpy(out + l->hlen, pkt + l->hlen + off, plen);
 	if (!l->v6) {
-		put16(out + 2, (uint16_t)seglen);
-		put16(out + 4, (uint16_t)(get16(pkt + 4) + idx));
-		put16(out + 10, 0);
-		put16(out + 10, ip_cksum(out, l->iphlen));
+		pkt_put16(out + 2, (uint16_t)seglen);
+		pkt_put16(out + 4, (uint16_t)(pkt_get16(pkt + 4) + idx));
+		pkt_put16(out + 10, 0);
+		pkt_put16(out + 10, ip_cksum(out, l->iphlen));
 	} else
-		put16(out + 4, (uint16_t)(seglen - IPV6_HDR_LEN));
+		pkt_put16(out + 4, (uint16_t)(seglen - IPV6_HDR_LEN));
 	gso_fix_l4(out, l, idx, seglen);
 	return seglen;
 }

@@ -43,22 +43,6 @@
 #define ICMP_ERR_TOS		0xc0	/* internetwork control, as Linux */
 #define ICMP_ERR_TTL		64
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static size_t
 min(size_t a, size_t b)
 {
@@ -233,28 +217,28 @@ icmp4_error(uint8_t *out, size_t outsz, const uint8_t *orig, size_t origlen,
 
 	out[0] = 4 << 4 | IPV4_HDR_LEN >> 2;
 	out[offsetof(struct ip, ip_tos)] = ICMP_ERR_TOS;
-	put16(out + offsetof(struct ip, ip_len), (uint16_t)tot);
-	put16(out + offsetof(struct ip, ip_id), 0);
-	put16(out + offsetof(struct ip, ip_off), 0);
+	pkt_put16(out + offsetof(struct ip, ip_len), (uint16_t)tot);
+	pkt_put16(out + offsetof(struct ip, ip_id), 0);
+	pkt_put16(out + offsetof(struct ip, ip_off), 0);
 	out[offsetof(struct ip, ip_ttl)] = ICMP_ERR_TTL;
 	out[offsetof(struct ip, ip_p)] = IPPROTO_ICMP;
 	memcpy(out + offsetof(struct ip, ip_src), &src->u.v4, 4);
 	memcpy(out + offsetof(struct ip, ip_dst),
 	    orig + offsetof(struct ip, ip_src), 4);
-	put16(out + offsetof(struct ip, ip_sum), 0);
-	put16(out + offsetof(struct ip, ip_sum), ip_cksum(out, IPV4_HDR_LEN));
+	pkt_put16(out + offsetof(struct ip, ip_sum), 0);
+	pkt_put16(out + offsetof(struct ip, ip_sum), ip_cksum(out, IPV4_HDR_LEN));
 
 	icmp = out + IPV4_HDR_LEN;
 	icmp[0] = type;
 	icmp[1] = code;
-	put16(icmp + 2, 0);
-	put32(icmp + 4, 0);
+	pkt_put16(icmp + 2, 0);
+	pkt_put32(icmp + 4, 0);
 	if (type == ICMP_UNREACH && code == ICMP_UNREACH_NEEDFRAG)
-		put16(icmp + 6, (uint16_t)info);	/* RFC 1191 */
+		pkt_put16(icmp + 6, (uint16_t)info);	/* RFC 1191 */
 	else if (type == ICMP_PARAMPROB)
 		icmp[4] = (uint8_t)info;
 	memcpy(icmp + ICMP_HDR_LEN, orig, quote);
-	put16(icmp + 2, ip_cksum(icmp, ICMP_HDR_LEN + quote));
+	pkt_put16(icmp + 2, ip_cksum(icmp, ICMP_HDR_LEN + quote));
 	return tot;
 }
 
@@ -279,7 +263,7 @@ icmp6_error(uint8_t *out, size_t outsz, const uint8_t *orig, size_t origlen,
 	out[1] = 0;
 	out[2] = 0;
 	out[3] = 0;
-	put16(out + offsetof(struct ip6_hdr, ip6_plen), (uint16_t)plen);
+	pkt_put16(out + offsetof(struct ip6_hdr, ip6_plen), (uint16_t)plen);
 	out[offsetof(struct ip6_hdr, ip6_nxt)] = IPPROTO_ICMPV6;
 	out[offsetof(struct ip6_hdr, ip6_hlim)] = ICMP_ERR_TTL;
 	memcpy(out + offsetof(struct ip6_hdr, ip6_src), &src->u.v6, 16);
@@ -289,20 +273,20 @@ icmp6_error(uint8_t *out, size_t outsz, const uint8_t *orig, size_t origlen,
 	icmp = out + IPV6_HDR_LEN;
 	icmp[0] = type;
 	icmp[1] = code;
-	put16(icmp + 2, 0);
+	pkt_put16(icmp + 2, 0);
 	if (type == ICMP6_PACKET_TOO_BIG || type == ICMP6_PARAM_PROB)
-		put32(icmp + 4, info);
+		pkt_put32(icmp + 4, info);
 	else
-		put32(icmp + 4, 0);
+		pkt_put32(icmp + 4, 0);
 	memcpy(icmp + ICMP_HDR_LEN, orig, quote);
 
 	/* Pseudo-header (RFC 8200 8.1): addresses, length, next header. */
-	put32(pseudo, (uint32_t)plen);
+	pkt_put32(pseudo, (uint32_t)plen);
 	pseudo[4] = pseudo[5] = pseudo[6] = 0;
 	pseudo[7] = IPPROTO_ICMPV6;
 	sum = cksum_partial(0, out + offsetof(struct ip6_hdr, ip6_src), 32);
 	sum = cksum_partial(sum, pseudo, sizeof(pseudo));
 	sum = cksum_partial(sum, icmp, plen);
-	put16(icmp + 2, cksum_fold(sum));
+	pkt_put16(icmp + 2, cksum_fold(sum));
 	return IPV6_HDR_LEN + plen;
 }

@@ -31,12 +31,6 @@
 #include "ipipd_msg.h"
 #include "pkt.h"
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static enum drop_reason
 inner_check4(const uint8_t *pkt, size_t len, uint8_t carry,
     uint8_t *ipproto)
@@ -49,7 +43,7 @@ inner_check4(const uint8_t *pkt, size_t len, uint8_t carry,
 		return DROP_TUN_VERSION;
 	hlen = (size_t)(pkt[0] & 0x0f) << 2;
 	if (hlen < IPV4_HDR_LEN || hlen > len ||
-	    get16(pkt + offsetof(struct ip, ip_len)) != len)
+	    pkt_get16(pkt + offsetof(struct ip, ip_len)) != len)
 		return DROP_TUN_HDR;
 	if ((carry & TUN_CARRY_V4) == 0)
 		return DROP_TUN_MODE;
@@ -68,7 +62,7 @@ inner_check6(const uint8_t *pkt, size_t len, uint8_t carry,
 	if (pkt[0] >> 4 != 6)
 		return DROP_TUN_VERSION;
 	/* Payload length 0 would be a jumbogram (RFC 2675): refused. */
-	plen = get16(pkt + offsetof(struct ip6_hdr, ip6_plen));
+	plen = pkt_get16(pkt + offsetof(struct ip6_hdr, ip6_plen));
 	if (plen == 0 || IPV6_HDR_LEN + plen != len)
 		return DROP_TUN_HDR;
 	if ((carry & TUN_CARRY_V6) == 0)

@@ -27,6 +27,34 @@
 
 #include "addr.h"
 
+/* Network byte order at any alignment: packet fields are not aligned. */
+static inline uint16_t
+pkt_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+pkt_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline uint32_t
+pkt_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+pkt_put32(uint8_t *p, uint32_t v)
+{
+	pkt_put16(p, (uint16_t)(v >> 16));
+	pkt_put16(p + 2, (uint16_t)v);
+}
+
 #define IPV4_HDR_LEN	20	/* outer IPv4 header, no options */
 #define IPV6_HDR_LEN	40
 
