@@ -21,6 +21,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "offload.h"
 
 /* Append the non-zero drop counters as "name=count" words. */
 static void
@@ -48,12 +49,13 @@ void
 engine_log_status(struct engine *e)
 {
 	const struct engine_stats	*st = &e->stats;
-	char				 drops[256];
+	char				 drops[256], off[96];
 
 	drops_fmt(st, drops, sizeof(drops));
+	offload_status_fmt(e, off, sizeof(off));
 	log_info("status: tun-rx %llu/%llu net-tx %llu/%llu net-rx %llu/%llu "
 	    "tun-tx %llu/%llu frag %llu/%llu icmp-sent %llu icmp-rx %llu "
-	    "pmtu %u errors %llu/%llu keepalive %llu/%llu float %llu "
+	    "pmtu %u errors %llu/%llu keepalive %llu/%llu float %llu%s "
 	    "drops:%s",
 	    (unsigned long long)st->tun_rx_pkts,
 	    (unsigned long long)st->tun_rx_bytes,
@@ -71,6 +73,5 @@ engine_log_status(struct engine *e)
 	    (unsigned long long)st->tun_tx_errors,
 	    (unsigned long long)st->keepalive_tx,
 	    (unsigned long long)st->keepalive_rx,
-	    (unsigned long long)st->float_moves, drops);
-	offload_log_status(e);	/* issue 8: tun_offload.c */
+	    (unsigned long long)st->float_moves, off, drops);
 }

@@ -183,6 +183,6 @@ int	 offload_tun_write(struct engine *, uint8_t *pkt, size_t len,
 void	 offload_net_rx(struct engine *, uint8_t *pkt, size_t len, size_t cap,
 	    uint16_t pi_proto);
 void	 offload_net_flush(struct engine *);
-void	 offload_log_status(struct engine *);
+void	 offload_status_fmt(const struct engine *, char *, size_t);
 
 #endif /* IPIPD_OFFLOAD_H */

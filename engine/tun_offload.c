@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 #include <linux/if_ether.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,15 +230,17 @@ offload_net_rx(struct engine *e, uint8_t *pkt, size_t len, size_t cap,
 	gro_start(free_f, pkt, len, cap, iphlen, hlen, pi_proto);
 }
 
-/* One status line of its own, after the engine's (SIGUSR1). */
+/* The offload counters, as words of the engine's status line (SIGUSR1). */
 void
-offload_log_status(struct engine *e)
+offload_status_fmt(const struct engine *e, char *buf, size_t len)
 {
 	const struct offload_state	*o = &e->off;
 
-	if (!offload_on(e))
+	if (!offload_on(e)) {
+		strlcpy(buf, " offload off", len);
 		return;
-	log_info("status: offload gso %llu/%llu gro %llu/%llu csum %llu "
+	}
+	snprintf(buf, len, " offload gso %llu/%llu gro %llu/%llu csum %llu "
 	    "bad %llu", (unsigned long long)o->gso_pkts,
 	    (unsigned long long)o->gso_segs, (unsigned long long)o->gro_pkts,
 	    (unsigned long long)o->gro_segs, (unsigned long long)o->csum_done,
