@@ -180,6 +180,8 @@ int	 conf_finish(struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
 uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
+int	 kw_err(char *, size_t, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
 
 /* parse_encap.c: keywords of encapsulation over UDP and the TUN's own
  * addresses and routes, as parse.c's keyword table calls them */

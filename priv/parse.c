@@ -67,7 +67,8 @@ struct keyword {
 	kw_fn		 set;
 };
 
-static int __attribute__((format(printf, 3, 4)))
+/* Write a keyword's error message into err; returns -1 for the caller. */
+int
 kw_err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list	 ap;

@@ -25,24 +25,12 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipipd.h"
 #include "log.h"
-
-static int __attribute__((format(printf, 3, 4)))
-kwe_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* A decimal number in [lo, hi]. */
 static int
@@ -64,7 +52,7 @@ port_kw(const char *kw, const char *v, uint16_t *port, char *err, size_t len)
 	unsigned long	 n;
 
 	if (num_in(v, 1, 65535, &n) == -1)
-		return kwe_err(err, len, "bad %s '%s': not a port from 1 to "
+		return kw_err(err, len, "bad %s '%s': not a port from 1 to "
 		    "65535", kw, v);
 	*port = (uint16_t)n;
 	return 0;
@@ -80,7 +68,7 @@ kw_encap(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	else if (strcmp(v, "gue") == 0)
 		c->encap = ENCAP_GUE;
 	else
-		return kwe_err(err, len, "bad encap '%s': not none, fou or "
+		return kw_err(err, len, "bad encap '%s': not none, fou or "
 		    "gue", v);
 	return 0;
 }
@@ -116,13 +104,13 @@ kw_encap_sport_range(struct ipipd_conf *c, const char *v, char *err,
 	    num_in(dash + 1, 1, 65535, &hi) == -1 || lo > hi)
 		goto bad;
 	if (hi - lo + 1 > UDP_SPORTS_MAX)
-		return kwe_err(err, len, "bad encap-sport-range '%s': more "
+		return kw_err(err, len, "bad encap-sport-range '%s': more "
 		    "than %d ports", v, UDP_SPORTS_MAX);
 	c->sport_lo = (uint16_t)lo;
 	c->sport_hi = (uint16_t)hi;
 	return 0;
 bad:
-	return kwe_err(err, len, "bad encap-sport-range '%s': not LOW-HIGH "
+	return kw_err(err, len, "bad encap-sport-range '%s': not LOW-HIGH "
 	    "ports", v);
 }
 
@@ -158,7 +146,7 @@ kw_keepalive(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	unsigned long	 n;
 
 	if (num_in(v, 1, 3600, &n) == -1)
-		return kwe_err(err, len, "bad keepalive '%s': not 1 to 3600 "
+		return kw_err(err, len, "bad keepalive '%s': not 1 to 3600 "
 		    "seconds", v);
 	c->keepalive = (uint16_t)n;
 	return 0;
@@ -200,16 +188,16 @@ kw_address(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	int			 plen, i;
 
 	if (c->naddrs == CONF_ADDRS_MAX)
-		return kwe_err(err, len, "more than %d address keywords",
+		return kw_err(err, len, "more than %d address keywords",
 		    CONF_ADDRS_MAX);
 	ca = &c->addrs[c->naddrs];
 	memset(ca, 0, sizeof(*ca));
 	if (prefix_parse(v, &ca->addr, &plen) == -1)
-		return kwe_err(err, len, "bad address '%s': not ADDRESS or "
+		return kw_err(err, len, "bad address '%s': not ADDRESS or "
 		    "ADDRESS/LENGTH", v);
 	for (i = 0; i < c->naddrs; i++)
 		if (addr_eq(&c->addrs[i].addr, &ca->addr))
-			return kwe_err(err, len, "address '%s' given twice",
+			return kw_err(err, len, "address '%s' given twice",
 			    v);
 	ca->plen = (uint8_t)(plen == -1 ? host_len(&ca->addr) : plen);
 	c->naddrs++;
@@ -226,10 +214,10 @@ kw_address_peer(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	int			 plen;
 
 	if (prefix_parse(v, &p, &plen) == -1)
-		return kwe_err(err, len, "bad peer '%s': not ADDRESS or "
+		return kw_err(err, len, "bad peer '%s': not ADDRESS or "
 		    "ADDRESS/LENGTH", v);
 	if (p.af != ca->addr.af)
-		return kwe_err(err, len, "bad peer '%s': not the family of "
+		return kw_err(err, len, "bad peer '%s': not the family of "
 		    "its address", v);
 	ca->peer = p;
 	ca->plen = (uint8_t)(plen == -1 ? host_len(&p) : plen);
@@ -262,21 +250,21 @@ kw_route(struct ipipd_conf *c, const char *v, char *err, size_t len)
 	int			 plen, i;
 
 	if (c->nroutes == CONF_ROUTES_MAX)
-		return kwe_err(err, len, "more than %d route keywords",
+		return kw_err(err, len, "more than %d route keywords",
 		    CONF_ROUTES_MAX);
 	r = &c->routes[c->nroutes];
 	memset(r, 0, sizeof(*r));
 	if (prefix_parse(v, &r->dst, &plen) == -1)
-		return kwe_err(err, len, "bad route '%s': not PREFIX/LENGTH "
+		return kw_err(err, len, "bad route '%s': not PREFIX/LENGTH "
 		    "or ADDRESS", v);
 	r->plen = (uint8_t)(plen == -1 ? host_len(&r->dst) : plen);
 	if (!prefix_clean(&r->dst, r->plen))
-		return kwe_err(err, len, "bad route '%s': address bits set "
+		return kw_err(err, len, "bad route '%s': address bits set "
 		    "after the prefix length", v);
 	for (i = 0; i < c->nroutes; i++)
 		if (addr_eq(&c->routes[i].dst, &r->dst) &&
 		    c->routes[i].plen == r->plen)
-			return kwe_err(err, len, "route '%s' given twice", v);
+			return kw_err(err, len, "route '%s' given twice", v);
 	c->nroutes++;
 	return 0;
 }
@@ -291,19 +279,19 @@ conf_finish_encap(struct ipipd_conf *c, char *err, size_t len)
 
 	if (c->encap == ENCAP_NONE) {
 		if (udpwords)
-			return kwe_err(err, len, "encap-dport, encap-sport, "
+			return kw_err(err, len, "encap-dport, encap-sport, "
 			    "encap-sport-range, listen-port, peer-sport, float "
 			    "and keepalive need encap fou or gue");
 		return 0;
 	}
 	if (c->encap_dport == 0)
-		return kwe_err(err, len, "encap %s needs encap-dport PORT",
+		return kw_err(err, len, "encap %s needs encap-dport PORT",
 		    c->encap == ENCAP_FOU ? "fou" : "gue");
 	if (c->sport_lo && !c->sport_auto)
-		return kwe_err(err, len, "encap-sport-range needs encap-sport "
+		return kw_err(err, len, "encap-sport-range needs encap-sport "
 		    "auto");
 	if ((c->encap_flags & ENCAP_F_ANY_SPORT) && c->peer_sport)
-		return kwe_err(err, len, "peer-sport given twice");
+		return kw_err(err, len, "peer-sport given twice");
 	if (c->listen_port == 0)
 		c->listen_port = c->encap_sport ? c->encap_sport :
 		    c->encap_dport;
@@ -311,7 +299,7 @@ conf_finish_encap(struct ipipd_conf *c, char *err, size_t len)
 		c->peer_sport = c->encap_dport;
 	if (c->sport_lo && c->listen_port >= c->sport_lo &&
 	    c->listen_port <= c->sport_hi)
-		return kwe_err(err, len, "encap-sport-range %u-%u holds the "
+		return kw_err(err, len, "encap-sport-range %u-%u holds the "
 		    "listen port %u", c->sport_lo, c->sport_hi,
 		    c->listen_port);
 	return 0;
