@@ -212,7 +212,7 @@ apparmor-test:
 	BUILD=$(BUILD) tests/apparmor/run.sh
 
 clean:
-	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb
+	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb build-offload-off
 
 # libFuzzer targets: make fuzz, make fuzz-run (clang).
 -include tests/fuzz/fuzz.mk
