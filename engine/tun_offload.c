@@ -75,7 +75,8 @@ arena_take(struct engine *e, size_t seglen)
 	size_t			 need = (PKT_HEADROOM + seglen + 15) & ~(size_t)15;
 	uint8_t			*p;
 
-	if (e->txq.n == 0)		/* nothing queued points into it */
+	/* Reuse only when nothing queued points into it, raw or UDP. */
+	if (e->txq.n == 0 && e->utxq.n == 0)
 		o->arena_used = 0;
 	if (e->txq.n + FRAGS_MAX > TXQ_MAX ||
 	    o->arena_used + need > GSO_ARENA_LEN) {
