@@ -47,7 +47,10 @@ udp_gro_size(struct msghdr *m)
 	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
 		if (c->cmsg_level != SOL_UDP || c->cmsg_type != UDP_GRO)
 			continue;
-		if (c->cmsg_len < CMSG_LEN(sizeof(sz)))
+		/* Its length and the control buffer must both hold it. */
+		if (c->cmsg_len < CMSG_LEN(sizeof(sz)) ||
+		    (size_t)(CMSG_DATA(c) - (uint8_t *)m->msg_control) +
+		    sizeof(sz) > m->msg_controllen)
 			return 0;
 		memcpy(&sz, CMSG_DATA(c), sizeof(sz));
 		return sz > 0 && sz <= PKT_MAXLEN ? sz : 0;

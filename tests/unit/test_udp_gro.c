@@ -97,6 +97,13 @@ test_gro_size(void **state)
 	assert_int_equal(udp_gro_size(&m), 0);
 	m = gro_msg(2, 1400);				/* short */
 	assert_int_equal(udp_gro_size(&m), 0);
+	/* The message claims its 4 bytes, the control data ends before. */
+	m = gro_msg(sizeof(int), 1400);
+	m.msg_control = cbuf.buf + CMSG_SPACE(sizeof(int));
+	m.msg_controllen = CMSG_LEN(0) + 2;
+	assert_int_equal(udp_gro_size(&m), 0);
+	m.msg_controllen = CMSG_LEN(sizeof(int));	/* just enough */
+	assert_int_equal(udp_gro_size(&m), 1400);
 	m = gro_msg(sizeof(int), 1400);
 	m.msg_control = NULL;				/* no control data */
 	m.msg_controllen = 0;
