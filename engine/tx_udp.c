@@ -32,9 +32,9 @@
  * into datagrams of that size and, with UDP_SEGMENT, always computes
  * their UDP checksums itself.  Over veth to a socket with UDP_GRO the
  * run even stays one buffer up to the peer (fwd_udp_to_tun.c).  If the
- * kernel refuses (EIO: no checksum offload on the route's device;
- * EINVAL), the run and everything after it goes the old way, and
- * UDP_SEGMENT stays off.
+ * kernel refuses (EIO: e.g. an IPsec route; EINVAL: e.g. a segment over
+ * a path MTU the kernel learnt before the engine did), the run and
+ * everything after it goes the old way, and UDP_SEGMENT stays off.
  */
 
 #include <sys/socket.h>

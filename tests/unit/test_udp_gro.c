@@ -21,7 +21,10 @@
  * own (engine/decap_udp.c); and the in-place coalescing of TCP segments
  * from one such buffer by the TUN-side GRO (engine/tun_offload.c,
  * gro.c), read back from a pipe standing in for the TUN device, with
- * checksums computed by the plain reference below.
+ * checksums computed by the plain reference below.  And the send side
+ * (engine/tx_udp.c) over loopback: a run of equal datagrams leaves as
+ * one UDP_SEGMENT send, and when the kernel refuses that (SO_NO_CHECK
+ * makes it answer EINVAL) every datagram still arrives, sent alone.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +35,7 @@
 #include <unistd.h>
 
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <linux/if_ether.h>
@@ -386,6 +390,98 @@ test_gro_in_place(void **state)
 	assert_in_range(gro_in_place("XXYYXXYX"), 3, 8);
 }
 
+/* ------------------------------------------ UDP_SEGMENT over loopback */
+
+static uint8_t	 sbuf[8][PKT_HEADROOM + 2048];
+
+/* A bound loopback UDP socket; its port in *port. */
+static int
+udp_socket(uint16_t *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 slen = sizeof(sin);
+	int			 fd;
+
+	assert_true((fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &slen), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+/*
+ * Five FOU datagrams (four of 140 bytes, one of 90) through udp_tx_flush
+ * from a socket with SO_NO_CHECK set or not; the receiver (no UDP_GRO:
+ * the kernel cuts anything coalesced) must get all five, intact.
+ */
+static void
+uso_send(int no_check)
+{
+	struct encap_params	 ep;
+	uint16_t		 sport, rport;
+	uint8_t			 got[2048];
+	ssize_t			 r;
+	size_t			 len[5];
+	int			 rfd, i, n = 0;
+
+	memset(&eng, 0, sizeof(eng));
+	memset(&ep, 0, sizeof(ep));
+	ep.ttl = 64;
+	eng.conf.flags = CONF_OFFLOAD;
+	eng.encap.type = ENCAP_FOU;
+	assert_int_equal(addr_parse("127.0.0.1", &eng.peer.local), 0);
+	eng.peer.remote = eng.peer.local;
+	eng.udp[0][0] = udp_socket(&sport);
+	eng.udp[1][0] = -1;
+	rfd = udp_socket(&rport);
+	eng.tx_dport = rport;
+	assert_int_equal(setsockopt(eng.udp[0][0], SOL_SOCKET, SO_NO_CHECK,
+	    &no_check, sizeof(no_check)), 0);
+	for (i = 0; i < 5; i++) {
+		len[i] = tcp4(sbuf[i] + PKT_HEADROOM, 1000, (uint16_t)(i + 1),
+		    (uint32_t)(100 * i), i < 4 ? 100 : 50);
+		udp_tx_packet(&eng, sbuf[i] + PKT_HEADROOM, len[i],
+		    IPPROTO_IPIP, &ep, 1);
+	}
+	udp_tx_flush(&eng);
+	while ((r = recv(rfd, got, sizeof(got), 0)) > 0) {
+		assert_true(n < 5);
+		assert_int_equal((size_t)r, len[n]);
+		assert_memory_equal(got, sbuf[n] + PKT_HEADROOM, len[n]);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	assert_int_equal(eng.stats.net_tx_pkts, 5);
+	assert_int_equal(eng.stats.net_tx_errors, 0);
+	if (no_check) {
+		assert_int_equal(eng.off.uso_refused, 1);
+		assert_int_equal(eng.utxq.gso_off, 1);
+	} else {
+		assert_int_equal(eng.off.uso_refused, 0);
+		assert_int_equal(eng.off.uso_msgs, 1);
+		assert_int_equal(eng.off.uso_segs, 5);
+	}
+	close(eng.udp[0][0]);
+	close(rfd);
+}
+
+static void
+test_uso_send(void **state)
+{
+	(void)state;
+	uso_send(0);
+}
+
+static void
+test_uso_refused(void **state)
+{
+	(void)state;
+	uso_send(1);
+}
+
 int
 main(void)
 {
@@ -394,6 +490,8 @@ main(void)
 		cmocka_unit_test(test_gro_split),
 		cmocka_unit_test(test_gro_split_decap),
 		cmocka_unit_test(test_gro_in_place),
+		cmocka_unit_test(test_uso_send),
+		cmocka_unit_test(test_uso_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
