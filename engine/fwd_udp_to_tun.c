@@ -20,7 +20,11 @@
  * carries (decap_udp), and write the inner packet to the TUN device.
  * Empty datagrams are keepalives: counted, never delivered.  With
  * float, a datagram that decapsulates to a valid inner packet moves the
- * remote to its source address and port.
+ * remote to its source address and port.  With offloads the socket has
+ * UDP_GRO (set by the parent): a buffer may hold several datagrams of
+ * one sender, split here by the size in its UDP_GRO control message
+ * (udp_gro.c), and the inner packets go through the TUN-side GRO
+ * (tun_offload.c), coalesced in place in the receive buffer.
  */
 
 #include <sys/socket.h>
