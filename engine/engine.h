@@ -90,17 +90,29 @@ struct tx_queue {
 	unsigned int	 n;
 };
 
-/* Outgoing UDP datagrams of one batch (encap fou|gue). */
+/*
+ * Outgoing UDP datagrams of one batch (encap fou|gue): room for the
+ * segments of a few 64 KiB super-packets, so that a run of them can go
+ * as one UDP_SEGMENT send (tx_udp.c).
+ */
+#define UTXQ_MAX	256
 struct udp_tx_queue {
-	struct mmsghdr	 msgs[ENGINE_BATCH];
-	struct iovec	 iov[ENGINE_BATCH];
+	struct mmsghdr	 msgs[UTXQ_MAX];	/* one per datagram */
+	struct iovec	 iov[UTXQ_MAX];
 	union {
 		struct cmsghdr	 align;
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    2 * CMSG_SPACE(sizeof(int))];
-	}		 cmsg[ENGINE_BATCH];
-	int		 fd[ENGINE_BATCH];
+				    2 * CMSG_SPACE(sizeof(int)) +
+				    CMSG_SPACE(sizeof(uint16_t))];
+	}		 cmsg[UTXQ_MAX];
+	int		 fd[UTXQ_MAX];
+	uint8_t		 fits[UTXQ_MAX];	/* no outer fragmentation */
 	unsigned int	 n;
+	/* UDP_SEGMENT: the messages actually sent, each a run of msgs */
+	struct mmsghdr	 gso[UTXQ_MAX];
+	int		 gso_fd[UTXQ_MAX];
+	unsigned int	 gso_first[UTXQ_MAX];	/* its first datagram */
+	int		 gso_off;	/* the kernel refused: never again */
 	struct sockaddr_in6 to6;
 	struct sockaddr_in to4;
 };
@@ -175,12 +187,16 @@ int	 ratelimit_allow(struct ratelimit *);
 
 /* tx_udp.c */
 void	 udp_tx_packet(struct engine *, uint8_t *, size_t, uint8_t,
-	    const struct encap_params *);
+	    const struct encap_params *, int);
 void	 udp_tx_flush(struct engine *);
 int	 udp_keepalive(struct engine *, uint64_t);
 
 /* fwd_udp_to_tun.c */
 void	 fwd_udp_to_tun(struct engine *, int, int);
+
+/* udp_gro.c: datagrams the kernel coalesced (UDP_GRO on the socket) */
+int	 udp_gro_size(struct msghdr *);
+size_t	 udp_gro_next(size_t len, size_t gso_size, size_t off);
 
 /* icmp_recv.c, for UDP sockets: the quote starts after the UDP header */
 void	 icmp_recv_errors_udp(struct engine *, int, int);

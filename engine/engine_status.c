@@ -49,7 +49,7 @@ void
 engine_log_status(struct engine *e)
 {
 	const struct engine_stats	*st = &e->stats;
-	char				 drops[256], off[96];
+	char				 drops[256], off[192];
 
 	drops_fmt(st, drops, sizeof(drops));
 	offload_status_fmt(e, off, sizeof(off));

@@ -20,7 +20,11 @@
  * carries (decap_udp), and write the inner packet to the TUN device.
  * Empty datagrams are keepalives: counted, never delivered.  With
  * float, a datagram that decapsulates to a valid inner packet moves the
- * remote to its source address and port.
+ * remote to its source address and port.  With offloads the socket has
+ * UDP_GRO (set by the parent): a buffer may hold several datagrams of
+ * one sender, split here by the size in its UDP_GRO control message
+ * (udp_gro.c), and the inner packets go through the TUN-side GRO
+ * (tun_offload.c), coalesced in place in the receive buffer.
  */
 
 #include <sys/socket.h>
@@ -41,7 +45,7 @@ struct udp_rx_batch {
 	union {
 		struct cmsghdr	 align;
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    CMSG_SPACE(sizeof(int)) + 32];
+				    2 * CMSG_SPACE(sizeof(int)) + 32];
 	}			 cmsg[ENGINE_BATCH];
 };
 
@@ -143,36 +147,83 @@ udp_float(struct engine *e, const struct udp_meta *um)
 	e->stats.float_moves++;
 }
 
+/* The outer checks of a received buffer, once for all its datagrams. */
 static enum drop_reason
-udp_rx_one(struct engine *e, int v6, struct msghdr *m, uint8_t *pkt,
-    size_t len, struct decap_result *res)
+udp_rx_meta(struct msghdr *m, int v6, struct udp_meta *um, uint8_t *tos)
 {
-	struct udp_meta		 um;
-	enum drop_reason	 r;
-	uint8_t			 tos;
-
 	if (m->msg_flags & (MSG_TRUNC | MSG_CTRUNC))
 		return DROP_NET_SHORT;
-	if (udp_meta_get(m, v6, &um, &tos) == -1)
+	if (udp_meta_get(m, v6, um, tos) == -1)
 		return DROP_NET_DST;
-	if ((r = decap_udp(&e->peer, &um, pkt, len, res)) != DROP_NONE)
+	return DROP_NONE;
+}
+
+/* One datagram: source check, decapsulation, ECN; float if it passed. */
+static enum drop_reason
+udp_rx_one(struct engine *e, const struct udp_meta *um, uint8_t tos,
+    uint8_t *pkt, size_t len, struct decap_result *res)
+{
+	enum drop_reason	 r;
+
+	if ((r = decap_udp(&e->peer, um, pkt, len, res)) != DROP_NONE)
 		return r;
 	/* RFC 6040: the outer CE mark survives decapsulation (IP only). */
 	if (res->pi_proto != ETH_P_MPLS_UC &&
 	    (r = ecn_decap(pkt + res->off, res->len, tos & ECN_MASK)) !=
 	    DROP_NONE)
 		return r;
-	udp_float(e, &um);
+	udp_float(e, um);
 	return DROP_NONE;
+}
+
+/*
+ * The datagrams of one received buffer (several if the kernel coalesced
+ * them: UDP_GRO), each checked as if alone, and passed to the TUN
+ * device, with offloads through the GRO of tun_offload.c.  cap: the
+ * room from pkt to the end of the slot.
+ */
+static void
+udp_rx_buffer(struct engine *e, int v6, struct msghdr *m, uint8_t *pkt,
+    size_t len, size_t cap)
+{
+	struct decap_result	 res;
+	struct udp_meta		 um;
+	enum drop_reason	 why;
+	uint8_t			 tos;
+	size_t			 off, dlen, gso = 0;
+
+	if ((why = udp_rx_meta(m, v6, &um, &tos)) != DROP_NONE) {
+		e->stats.net_rx_pkts++;
+		e->stats.net_rx_bytes += len;
+		e->stats.drops[why]++;
+		return;
+	}
+	if (offload_on(e) && (gso = (size_t)udp_gro_size(m)) != 0 &&
+	    gso < len) {
+		e->off.udp_gro_bufs++;
+		e->off.udp_gro_segs += (len + gso - 1) / gso;
+	}
+	for (off = 0; (dlen = udp_gro_next(len, gso, off)) != 0; off += dlen) {
+		e->stats.net_rx_pkts++;
+		e->stats.net_rx_bytes += dlen;
+		why = udp_rx_one(e, &um, tos, pkt + off, dlen, &res);
+		if (why != DROP_NONE) {
+			e->stats.drops[why]++;
+			continue;
+		}
+		if (offload_on(e))	/* GRO: tun_offload.c */
+			offload_net_rx(e, pkt + off + res.off, res.len,
+			    cap - off - res.off, res.pi_proto);
+		else
+			tun_write_inner(e, pkt + off + res.off, res.len,
+			    res.pi_proto);
+	}
 }
 
 void
 fwd_udp_to_tun(struct engine *e, int ai, int fd)
 {
 	static struct udp_rx_batch	 rx;
-	struct decap_result		 res;
-	enum drop_reason		 why;
-	uint8_t				*pkt;
 	int				 n, i;
 
 	udp_rx_prepare(e, &rx);
@@ -184,20 +235,16 @@ fwd_udp_to_tun(struct engine *e, int ai, int fd)
 		return;
 	}
 	for (i = 0; i < n; i++) {
-		pkt = e->slots[i].buf + PKT_HEADROOM;
-		e->stats.net_rx_pkts++;
-		e->stats.net_rx_bytes += rx.msgs[i].msg_len;
 		if (rx.msgs[i].msg_len == 0 &&
 		    !(rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
+			e->stats.net_rx_pkts++;
 			e->stats.keepalive_rx++;
 			continue;
 		}
-		why = udp_rx_one(e, ai, &rx.msgs[i].msg_hdr, pkt,
-		    rx.msgs[i].msg_len, &res);
-		if (why != DROP_NONE) {
-			e->stats.drops[why]++;
-			continue;
-		}
-		tun_write_inner(e, pkt + res.off, res.len, res.pi_proto);
+		udp_rx_buffer(e, ai, &rx.msgs[i].msg_hdr,
+		    e->slots[i].buf + PKT_HEADROOM, rx.msgs[i].msg_len,
+		    sizeof(e->slots[i].buf) - PKT_HEADROOM);
 	}
+	if (offload_on(e))
+		offload_net_flush(e);
 }

@@ -121,18 +121,25 @@ int
 gro_append(struct gro_flow *f, const uint8_t *pkt, size_t len, size_t hlen)
 {
 	size_t	 plen = len - hlen;
+	uint8_t	 psh;
 
 	if (f->closed || hlen != f->hlen || plen > f->mss ||
 	    f->len + plen > f->cap || f->len + plen > GRO_MAXLEN ||
 	    !gro_ip_match(f, pkt) || !gro_tcp_match(f, pkt))
 		return 0;
-	memcpy(f->pkt + f->len, pkt + hlen, plen);
+	/*
+	 * The header fields still needed are read first: the datagrams of
+	 * one UDP_GRO buffer are coalesced in place, so the payload may
+	 * move over this segment's own header (hence memmove, too).
+	 */
+	psh = pkt[f->iphlen + 13] & TCP_PSH;
+	if (f->iphlen == IPV4_HDR_LEN)
+		f->last_id = pkt_get16(pkt + 4);
+	memmove(f->pkt + f->len, pkt + hlen, plen);
 	f->len += plen;
 	f->next_seq += (uint32_t)plen;
 	f->nsegs++;
-	if (f->iphlen == IPV4_HDR_LEN)
-		f->last_id = pkt_get16(pkt + 4);
-	if (pkt[f->iphlen + 13] & TCP_PSH) {
+	if (psh) {
 		f->pkt[f->iphlen + 13] |= TCP_PSH;
 		f->closed = 1;
 	}

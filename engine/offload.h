@@ -167,6 +167,10 @@ struct offload_state {
 	uint64_t	 csum_done;		/* partial checksums completed */
 	uint64_t	 gro_pkts, gro_segs;	/* super-packets written */
 	uint64_t	 bad;			/* offload metadata refused */
+	/* encap fou|gue: UDP_SEGMENT sends and UDP_GRO receives */
+	uint64_t	 uso_msgs, uso_segs;	/* sends, datagrams in them */
+	uint64_t	 uso_refused;		/* the kernel said no */
+	uint64_t	 udp_gro_bufs, udp_gro_segs;	/* read, split */
 };
 
 struct engine;

@@ -75,7 +75,8 @@ arena_take(struct engine *e, size_t seglen)
 	size_t			 need = (PKT_HEADROOM + seglen + 15) & ~(size_t)15;
 	uint8_t			*p;
 
-	if (e->txq.n == 0)		/* nothing queued points into it */
+	/* Reuse only when nothing queued points into it, raw or UDP. */
+	if (e->txq.n == 0 && e->utxq.n == 0)
 		o->arena_used = 0;
 	if (e->txq.n + FRAGS_MAX > TXQ_MAX ||
 	    o->arena_used + need > GSO_ARENA_LEN) {
@@ -191,6 +192,29 @@ offload_net_flush(struct engine *e)
 }
 
 /*
+ * A flow about to start at pkt: a held one whose room reaches over pkt
+ * (an earlier datagram of the same UDP_GRO buffer, fwd_udp_to_tun.c)
+ * may from now on grow only up to it, so that no two held packets
+ * write over each other.
+ */
+static void
+gro_fence(struct engine *e, const uint8_t *pkt)
+{
+	struct gro_flow	*f;
+	uintptr_t	 p = (uintptr_t)pkt, s;
+	int		 i;
+
+	for (i = 0; i < GRO_FLOWS; i++) {
+		f = &e->off.flows[i];
+		if (f->pkt == NULL)
+			continue;
+		s = (uintptr_t)f->pkt;
+		if (s < p && p < s + f->cap)
+			f->cap = (size_t)(p - s);
+	}
+}
+
+/*
  * A decapsulated inner packet, in a buffer with cap bytes of room from
  * pkt on.  Merged, held, or written (after everything held: order).
  */
@@ -220,6 +244,7 @@ offload_net_rx(struct engine *e, uint8_t *pkt, size_t len, size_t cap,
 		if (gro_append(f, pkt, len, hlen))
 			return;
 		gro_write(e, f);
+		gro_fence(e, pkt);
 		gro_start(f, pkt, len, cap, iphlen, hlen, pi_proto);
 		return;
 	}
@@ -227,6 +252,7 @@ offload_net_rx(struct engine *e, uint8_t *pkt, size_t len, size_t cap,
 		offload_net_flush(e);
 		free_f = &e->off.flows[0];
 	}
+	gro_fence(e, pkt);
 	gro_start(free_f, pkt, len, cap, iphlen, hlen, pi_proto);
 }
 
@@ -241,8 +267,13 @@ offload_status_fmt(const struct engine *e, char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, " offload gso %llu/%llu gro %llu/%llu csum %llu "
-	    "bad %llu", (unsigned long long)o->gso_pkts,
+	    "bad %llu uso %llu/%llu/%llu udp-gro %llu/%llu",
+	    (unsigned long long)o->gso_pkts,
 	    (unsigned long long)o->gso_segs, (unsigned long long)o->gro_pkts,
 	    (unsigned long long)o->gro_segs, (unsigned long long)o->csum_done,
-	    (unsigned long long)o->bad);
+	    (unsigned long long)o->bad, (unsigned long long)o->uso_msgs,
+	    (unsigned long long)o->uso_segs,
+	    (unsigned long long)o->uso_refused,
+	    (unsigned long long)o->udp_gro_bufs,
+	    (unsigned long long)o->udp_gro_segs);
 }

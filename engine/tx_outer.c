@@ -258,7 +258,7 @@ tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto)
 	}
 	/* Over UDP the kernel sets DF and fragments (see tx_udp.c). */
 	if (e->encap.type != ENCAP_NONE) {
-		udp_tx_packet(e, in, len, proto, &o.ep);
+		udp_tx_packet(e, in, len, proto, &o.ep, len <= room);
 		return;
 	}
 	/* Outer DF follows the inner DF for IPv4 (RFC 2003 5.1). */

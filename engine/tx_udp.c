@@ -24,16 +24,36 @@
  * IP_MTU_DISCOVER setting (chosen by the parent) says; the engine's
  * own PMTU check in tx_packet() has already answered inner senders
  * that must not be fragmented.
+ *
+ * With offloads on, a run of queued datagrams of one socket with the
+ * same control messages and the same size (the last may be shorter),
+ * as the segments of one TUN super-packet are, leaves as ONE sendmsg
+ * with a UDP_SEGMENT control message: the kernel cuts the payload
+ * into datagrams of that size and, with UDP_SEGMENT, always computes
+ * their UDP checksums itself.  Over veth to a socket with UDP_GRO the
+ * run even stays one buffer up to the peer (fwd_udp_to_tun.c).  If the
+ * kernel refuses (EIO: e.g. an IPsec route; EINVAL: e.g. a segment over
+ * a path MTU the kernel learnt before the engine did), the run and
+ * everything after it goes the old way, and UDP_SEGMENT stays off.
  */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <string.h>
 
 #include "engine.h"
 #include "log.h"
+
+/*
+ * A UDP_SEGMENT send: at most 64 segments (the kernel's UDP_MAX_SEGMENTS
+ * before 6.9) and a payload that fits one IPv6 datagram with its UDP
+ * header (IPv4 allows a little more; one bound keeps it simple).
+ */
+#define UDP_GSO_SEGS_MAX	64
+#define UDP_GSO_BYTES_MAX	(65535 - IPV6_HDR_LEN - UDP_HDR_LEN)
 
 /* The socket a packet leaves from: a flow's own port, or the listen's. */
 static int
@@ -89,11 +109,12 @@ udp_cmsg(struct engine *e, uint8_t *buf, const struct encap_params *ep)
 /*
  * Queue the inner packet at in (len bytes, in a slot with headroom)
  * as one datagram: the GUE header, if any, goes in front of it where
- * the packet info was.
+ * the packet info was.  fits: no outer fragmentation is needed, so it
+ * may be one segment of a UDP_SEGMENT send.
  */
 void
 udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
-    const struct encap_params *ep)
+    const struct encap_params *ep, int fits)
 {
 	struct udp_tx_queue	*q = &e->utxq;
 	struct msghdr		*m;
@@ -104,7 +125,7 @@ udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
 		e->stats.drops[DROP_TUN_NOPEER]++;	/* no socket: family */
 		return;
 	}
-	if (q->n == ENGINE_BATCH)
+	if (q->n == UTXQ_MAX)
 		udp_tx_flush(e);
 	h = encap_udp_hdr(in - GUE_HDR_LEN, e->encap.type, proto);
 	m = &q->msgs[q->n].msg_hdr;
@@ -116,6 +137,7 @@ udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
 	m->msg_control = q->cmsg[q->n].buf;
 	m->msg_controllen = udp_cmsg(e, q->cmsg[q->n].buf, ep);
 	q->fd[q->n] = fd;
+	q->fits[q->n] = fits != 0;
 	q->n++;
 }
 
@@ -166,30 +188,35 @@ udp_soft_error(int err)
 }
 
 /*
- * Send the queue, consecutive datagrams of one socket in one sendmmsg.
+ * Send n messages, consecutive ones of one socket in one sendmmsg; each
+ * iovec of a message is one datagram (several: a UDP_SEGMENT run).
  * A pending ICMP error (IP_RECVERR) refuses one send: it is read from
- * the error queue and the send retried once.
+ * the error queue and the send retried once.  Returns n, or the index
+ * of a UDP_SEGMENT message the kernel refused with EIO or EINVAL (none
+ * of it sent), with *gso_refused set to the errno.
  */
-void
-udp_tx_flush(struct engine *e)
+static unsigned int
+udp_send_msgs(struct engine *e, struct mmsghdr *msgs, const int *fds,
+    unsigned int n, int *gso_refused)
 {
-	struct udp_tx_queue	*q = &e->utxq;
-	unsigned int		 i = 0, j, k;
-	int			 r, retried = 0;
+	unsigned int	 i = 0, j, k, d;
+	int		 r, retried = 0;
 
-	if (q->n == 0)
-		return;
-	udp_set_names(e);
-	while (i < q->n) {
-		for (j = i + 1; j < q->n && q->fd[j] == q->fd[i]; j++)
+	while (i < n) {
+		for (j = i + 1; j < n && fds[j] == fds[i]; j++)
 			;
-		r = sendmmsg(q->fd[i], &q->msgs[i], j - i, 0);
+		r = sendmmsg(fds[i], &msgs[i], j - i, 0);
 		if (r <= 0) {
 			if (r == -1 && !retried && udp_soft_error(errno)) {
-				icmp_recv_errors_udp(e, q->fd[i],
+				icmp_recv_errors_udp(e, fds[i],
 				    e->peer.remote.af);
 				retried = 1;
 				continue;
+			}
+			if (r == -1 && (errno == EIO || errno == EINVAL) &&
+			    msgs[i].msg_hdr.msg_iovlen > 1) {
+				*gso_refused = errno;
+				return i;
 			}
 			e->stats.net_tx_errors++;
 			i++;
@@ -197,12 +224,124 @@ udp_tx_flush(struct engine *e)
 			continue;
 		}
 		for (k = i; k < i + (unsigned int)r; k++) {
-			e->stats.net_tx_pkts++;
-			e->stats.net_tx_bytes += q->iov[k].iov_len;
+			for (d = 0; d < msgs[k].msg_hdr.msg_iovlen; d++) {
+				e->stats.net_tx_pkts++;
+				e->stats.net_tx_bytes +=
+				    msgs[k].msg_hdr.msg_iov[d].iov_len;
+			}
 		}
 		i += (unsigned int)r;
 		retried = 0;
 	}
+	return n;
+}
+
+/* Same socket and the same control messages (TOS, TTL, source). */
+static int
+udp_same_meta(const struct udp_tx_queue *q, unsigned int a, unsigned int b)
+{
+	return q->fd[a] == q->fd[b] && q->msgs[a].msg_hdr.msg_controllen ==
+	    q->msgs[b].msg_hdr.msg_controllen && memcmp(q->cmsg[a].buf,
+	    q->cmsg[b].buf, q->msgs[a].msg_hdr.msg_controllen) == 0;
+}
+
+/*
+ * How many queued datagrams from i on can share one UDP_SEGMENT send:
+ * all as long as the first, the last no longer, none fragmented.
+ */
+static unsigned int
+udp_gso_run(const struct udp_tx_queue *q, unsigned int i)
+{
+	size_t		 seg = q->iov[i].iov_len, total = seg;
+	unsigned int	 j;
+
+	if (!q->fits[i])
+		return 1;
+	for (j = i + 1; j < q->n && j - i < UDP_GSO_SEGS_MAX; j++) {
+		if (!q->fits[j] || q->iov[j].iov_len > seg ||
+		    total + q->iov[j].iov_len > UDP_GSO_BYTES_MAX ||
+		    !udp_same_meta(q, i, j))
+			break;
+		total += q->iov[j].iov_len;
+		if (q->iov[j].iov_len < seg) {
+			j++;		/* a shorter one ends the run */
+			break;
+		}
+	}
+	return j - i;
+}
+
+/* The UDP_SEGMENT control message after the others of datagram i. */
+static void
+udp_gso_cmsg(struct udp_tx_queue *q, unsigned int i, struct msghdr *m)
+{
+	struct cmsghdr	*c;
+	uint16_t	 seg = (uint16_t)q->iov[i].iov_len;
+
+	c = (struct cmsghdr *)(q->cmsg[i].buf + m->msg_controllen);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	m->msg_controllen += CMSG_SPACE(sizeof(seg));
+}
+
+/*
+ * Build the messages of the queue with runs merged (q->gso), send
+ * them, and return the first datagram not sent if the kernel refused
+ * UDP_SEGMENT, else q->n.
+ */
+static unsigned int
+udp_tx_flush_gso(struct engine *e)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+	unsigned int		 i, k = 0, run, sent;
+	int			 refused = 0;
+
+	for (i = 0; i < q->n; i += run) {
+		run = udp_gso_run(q, i);
+		q->gso[k] = q->msgs[i];
+		q->gso[k].msg_hdr.msg_iovlen = run;
+		if (run > 1) {
+			udp_gso_cmsg(q, i, &q->gso[k].msg_hdr);
+			e->off.uso_msgs++;
+			e->off.uso_segs += run;
+		}
+		q->gso_fd[k] = q->fd[i];
+		q->gso_first[k] = i;
+		k++;
+	}
+	sent = udp_send_msgs(e, q->gso, q->gso_fd, k, &refused);
+	if (!refused)
+		return q->n;
+	e->off.uso_refused++;
+	q->gso_off = 1;
+	log_warnx("UDP_SEGMENT refused by the kernel (%s); one datagram per "
+	    "message from now on", strerror(refused));
+	return q->gso_first[sent];
+}
+
+/*
+ * Send the queue: with offloads on, runs of equal datagrams as
+ * UDP_SEGMENT sends; otherwise (and after the kernel refused that)
+ * one datagram per message, consecutive ones of a socket in one
+ * sendmmsg.
+ */
+void
+udp_tx_flush(struct engine *e)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+	unsigned int		 from = 0;
+	int			 refused = 0;
+
+	if (q->n == 0)
+		return;
+	udp_set_names(e);
+	if (offload_on(e) && !q->gso_off)
+		from = udp_tx_flush_gso(e);
+	if (from < q->n)
+		(void)udp_send_msgs(e, &q->msgs[from], &q->fd[from],
+		    q->n - from, &refused);
 	q->n = 0;
 }
 

@@ -34,11 +34,17 @@
  *   fragments correctly and keeps the UDP checksum over the whole
  *   datagram; the engine's own fragmentation is only for raw sockets,
  *   where IP_HDRINCL stops the kernel from fragmenting.
+ * - UDP_GRO, with offloads on: the kernel may hand over several
+ *   datagrams of the peer as one buffer (a UDP_SEGMENT send over veth
+ *   arrives so without being cut); the engine splits it by the size in
+ *   the UDP_GRO control message (engine/udp_gro.c).  Never set with
+ *   offloads off: the engine then reads one datagram per buffer.
  */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <string.h>
@@ -56,8 +62,18 @@ udp_setopt(int fd, int level, int opt, int val, const char *what)
 		fatal("setsockopt %s", what);
 }
 
+/* Without it the engine reads one datagram per buffer: slower, no harm. */
 static void
-udp_options(int fd, int af, int pmtudisc)
+udp_gro_on(int fd)
+{
+	int	 on = 1;
+
+	if (setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on)) == -1)
+		log_warn("setsockopt UDP_GRO");
+}
+
+static void
+udp_options(int fd, int af, int pmtudisc, int gro)
 {
 	int	 bufsz = UDP_RCVBUF;
 
@@ -82,12 +98,14 @@ udp_options(int fd, int af, int pmtudisc)
 	    sizeof(bufsz)) == -1)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz,
 		    sizeof(bufsz));
+	if (gro)
+		udp_gro_on(fd);
 }
 
 /* Bound to local (or the wildcard) and port; 0: a port of the kernel's. */
 static int
 udp_open_one(int af, const struct tun_addr *local, uint16_t port,
-    int pmtudisc, const char *what, uint16_t *bound)
+    int pmtudisc, int gro, const char *what, uint16_t *bound)
 {
 	struct sockaddr_in6	 s6;
 	struct sockaddr_in	 s4;
@@ -99,7 +117,7 @@ udp_open_one(int af, const struct tun_addr *local, uint16_t port,
 	fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_UDP);
 	if (fd == -1)
 		fatal("UDP IPv%d socket", af == AF_INET ? 4 : 6);
-	udp_options(fd, af, pmtudisc);
+	udp_options(fd, af, pmtudisc, gro);
 	memset(&s4, 0, sizeof(s4));
 	memset(&s6, 0, sizeof(s6));
 	if (af == AF_INET) {
@@ -139,6 +157,7 @@ priv_open_udp_all(struct ipipd *env)
 	const struct ipipd_conf	*c = &env->conf;
 	struct priv_res		*r = &env->res;
 	int			 a, i, pmtu = (c->flags & CONF_PMTUDISC) != 0;
+	int			 gro = r->tun_vnet;	/* offloads on */
 	uint16_t		 port;
 
 	r->nsports = conf_udp_sports(c);
@@ -149,14 +168,15 @@ priv_open_udp_all(struct ipipd *env)
 		if (c->af != AF_UNSPEC && c->af != afs[a])
 			continue;
 		r->udp[a][0] = udp_open_one(afs[a], &c->local,
-		    c->listen_port, pmtu, "listen-port", &r->udp_port[a][0]);
+		    c->listen_port, pmtu, gro, "listen-port",
+		    &r->udp_port[a][0]);
 		for (i = 0; i < r->nsports; i++) {
 			if (c->sport_auto)
 				port = c->sport_lo ? c->sport_lo + i : 0;
 			else
 				port = c->encap_sport;
 			r->udp[a][1 + i] = udp_open_one(afs[a], &c->local,
-			    (uint16_t)port, pmtu, "encap-sport",
+			    (uint16_t)port, pmtu, gro, "encap-sport",
 			    &r->udp_port[a][1 + i]);
 		}
 	}

@@ -4,6 +4,11 @@
 # README.md), then ping latency through the tunnel against the bare veth,
 # and the engine's resident memory under load.
 #
+# Per family two harness runs: raw IP-in-IP (4in4 / 6in6) beside veth,
+# kernel VXLAN, fastd and socat, then ipipd with `encap fou` (UDP port
+# 5555 both ways) beside veth and kernel VXLAN again, so that FOU is
+# compared with VXLAN in the same run.
+#
 #   tests/bench/run.sh [-- HARNESS-OPTIONS]
 #
 # Environment:
@@ -11,6 +16,9 @@
 #   TUNNEL_BENCH   the harness (default ../shared/bench/tunnel-bench)
 #   BENCH_FAMILIES which runs: "4" (4in4), "6" (6in6); default "4 6"
 #   BENCH_CASES    peer cases beside ipipd (default: veth vxlan fastd socat)
+#   BENCH_ENCAPS   which ipipd encapsulations: "raw", "fou"; default
+#                  "raw fou" (one harness run each per family)
+#   BENCH_FOU_CASES peer cases beside ipipd FOU (default: veth vxlan)
 #   BENCH_IPIPD_ARGS extra ipipd words, e.g. "offload off"
 #   BENCH_OUT      where TSVs, RSS samples and the summary go
 #                  (default $BUILD/bench)
@@ -28,6 +36,9 @@ WRAP=$TOPDIR/tests/bench/ipipd-under-bench.sh
 HARNESS=${TUNNEL_BENCH:-$TOPDIR/../shared/bench/tunnel-bench}
 FAMILIES=${BENCH_FAMILIES:-4 6}
 PEERS=${BENCH_CASES:-veth vxlan fastd socat}
+ENCAPS=${BENCH_ENCAPS:-raw fou}
+FOU_PEERS=${BENCH_FOU_CASES:-veth vxlan}
+FOU_PORT=5555
 EXTRA=${BENCH_IPIPD_ARGS:-}
 OUT=${BENCH_OUT:-$BUILD/bench}
 [ "${1:-}" = -- ] && shift
@@ -42,21 +53,31 @@ id _ipipd >/dev/null 2>&1 || die "service user _ipipd missing (see README)"
 mkdir -p "$OUT" || die "cannot make $OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
-# One harness run per family: ipipd as the custom case.  The outer header
-# is 20 bytes over IPv4 and 48 over IPv6 (ip6tnl's default encapsulation
-# limit option, which ipipd keeps), so the MTUs are 1480 and 1452.
+# One harness run per family and encapsulation: ipipd as the custom
+# case.  Raw: the outer header is 20 bytes over IPv4 and 48 over IPv6
+# (ip6tnl's default encapsulation limit option, which ipipd keeps), so
+# the MTUs are 1480 and 1452.  FOU: outer IP and 8 bytes of UDP, as the
+# kernel's fou (1472, 1452); the kernel writes the outer header, so no
+# encapsulation limit option.
 harness_run() {
-	local fam=$1 mtu tsv
-	shift
-	mtu=$((fam == 4 ? 1480 : 1452))
-	tsv=$OUT/tb-$STAMP-$fam.tsv
-	rm -f "$OUT/rss-$fam-A" "$OUT/rss-$fam-B"
+	local fam=$1 encap=$2 mtu tsv name args peers
+	shift 2
+	if [ "$encap" = fou ]; then
+		mtu=$((fam == 4 ? 1472 : 1452))
+		name=ipipd-fou peers=$FOU_PEERS
+		args="encap fou encap-dport $FOU_PORT encap-sport $FOU_PORT"
+	else
+		mtu=$((fam == 4 ? 1480 : 1452))
+		name=ipipd peers=$PEERS args=
+	fi
+	tsv=$OUT/tb-$STAMP-$fam-$encap.tsv
+	rm -f "$OUT/rss-$fam-$encap-A" "$OUT/rss-$fam-$encap-B"
 	# shellcheck disable=SC2016
-	TB_CUSTOM_NAME=ipipd TB_CUSTOM_MTU=$mtu \
+	TB_CUSTOM_NAME=$name TB_CUSTOM_MTU=$mtu \
 	TB_CUSTOM_VERSION="ipipd $(git -C "$TOPDIR" describe --always --dirty 2>/dev/null)" \
-	TB_CUSTOM_A="exec sh $WRAP $OUT/rss-$fam-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $EXTRA" \
-	TB_CUSTOM_B="exec sh $WRAP $OUT/rss-$fam-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $EXTRA" \
-	    "$HARNESS" -u "$fam" -i "$fam" -o "$tsv" "$@" $PEERS custom
+	TB_CUSTOM_A="exec sh $WRAP $OUT/rss-$fam-$encap-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $args $EXTRA" \
+	TB_CUSTOM_B="exec sh $WRAP $OUT/rss-$fam-$encap-@SIDE@ $IPIPD dev @IF@ local @LOCAL@ remote @REMOTE@ mtu @MTU@ $args $EXTRA" \
+	    "$HARNESS" -u "$fam" -i "$fam" -o "$tsv" "$@" $peers custom
 	echo "$tsv"
 }
 
@@ -73,7 +94,7 @@ summarize() {
 	}
 	function r(a, b) { return (a != "" && b > 0) ? sprintf("%.2f", a / b) : "-" }
 	END {
-		printf "%-8s %-6s %8s %9s %9s %9s %14s %7s\n", "case", "dir",
+		printf "%-10s %-6s %8s %9s %9s %9s %14s %7s\n", "case", "dir",
 		    "Gbit/s", "/fastd", "/vxlan", "/veth", "CPU%/(Gbit/s)", "other%"
 		for (i = 1; i <= n; i++) for (d = 0; d < 2; d++) {
 			c = order[i]; dir = d ? "B->A" : "A->B"; k = c SUBSEP dir
@@ -81,7 +102,7 @@ summarize() {
 				cp = g[k] > 0 ? sprintf("%.0f (busy)", busy[k] * ncpu / g[k]) : "-"
 			else
 				cp = g[k] > 0 ? sprintf("%.0f", cpu[k] / g[k]) : "-"
-			printf "%-8s %-6s %8s %9s %9s %9s %14s %7s\n", c, dir,
+			printf "%-10s %-6s %8s %9s %9s %9s %14s %7s\n", c, dir,
 			    g[k] == "" ? "-" : sprintf("%.2f", g[k]),
 			    r(g[k], g["fastd" SUBSEP dir]), r(g[k], g["vxlan" SUBSEP dir]),
 			    r(g[k], g["veth" SUBSEP dir]), cp, oth[k]
@@ -155,15 +176,18 @@ SUMMARY=$OUT/summary-$STAMP.txt
 } >"$SUMMARY"
 for fam in $FAMILIES; do
 	[ "${BENCH_ONLY:-}" = latency ] && break
-	tsv=$(harness_run "$fam" "$@" | tee /dev/stderr | tail -n 1)
-	{
-		echo
-		echo "== ${fam}in${fam}: $tsv"
-		[ -f "$tsv" ] && summarize "$tsv"
-		printf 'engine peak RSS (VmHWM) under load: A %s KiB, B %s KiB\n' \
-		    "$(cat "$OUT/rss-$fam-A" 2>/dev/null || echo -)" \
-		    "$(cat "$OUT/rss-$fam-B" 2>/dev/null || echo -)"
-	} >>"$SUMMARY"
+	for encap in $ENCAPS; do
+		tsv=$(harness_run "$fam" "$encap" "$@" | tee /dev/stderr |
+		    tail -n 1)
+		{
+			echo
+			echo "== ${fam}in${fam} $encap: $tsv"
+			[ -f "$tsv" ] && summarize "$tsv"
+			printf 'engine peak RSS (VmHWM) under load: A %s KiB, B %s KiB\n' \
+			    "$(cat "$OUT/rss-$fam-$encap-A" 2>/dev/null || echo -)" \
+			    "$(cat "$OUT/rss-$fam-$encap-B" 2>/dev/null || echo -)"
+		} >>"$SUMMARY"
+	done
 done
 echo >>"$SUMMARY"
 echo "ping RTT, median of 100 (us): family  bare-veth  through-ipipd  added" >>"$SUMMARY"

@@ -6,7 +6,9 @@
 # default) the engines must have cut super-packets read from the TUN
 # device (GSO) and coalesced received segments (GRO), with nothing
 # refused; with IPIPD_OFFLOAD=off in the environment (make check run
-# both ways) there must be no offload status at all.
+# both ways) there must be no offload status at all.  The same again
+# with encap fou: there the segments must also have left as UDP_SEGMENT
+# sends, none refused, and arrived as UDP_GRO buffers.
 
 . "$(dirname "$0")/../lib.sh"
 setup_common
@@ -118,10 +120,17 @@ offload_status() {
 # counter LINE NAME: the first number after NAME.
 counter() { printf '%s\n' "$1" | sed -n "s/.* $2 \([0-9]*\).*/\1/p"; }
 
+# uso_refused LINE: the third number of "uso SENDS/SEGS/REFUSED".
+uso_refused() { printf '%s\n' "$1" | sed -n 's/.* uso [0-9]*\/[0-9]*\/\([0-9]*\).*/\1/p'; }
+
+# run_outer 4|6 [fou]
 run_outer() {
-	local outer=$1 ta=to$SID$1 tb=tp$SID$1 la lb
-	log "=== outer IPv$outer, offload $([ $OFF = 1 ] && echo off || echo on)"
-	pair_up "$outer" auto "$ta" "$tb"
+	local outer=$1 encap=${2:-} ta=to$SID$1${2:-} tb=tp$SID$1${2:-} la lb
+	local args=
+	[ "$encap" = fou ] && args="encap fou encap-dport 5555 encap-sport 5555"
+	log "=== outer IPv$outer ${encap:-raw}, offload $([ $OFF = 1 ] && echo off || echo on)"
+	# shellcheck disable=SC2086
+	pair_up "$outer" auto "$ta" "$tb" $args
 	xfer "$NS_A" "$NS_B" "$IN4B"
 	xfer "$NS_B" "$NS_A" "$IN4A"
 	xfer "$NS_A" "$NS_B" "$IN6B"
@@ -145,6 +154,14 @@ run_outer() {
 				ok "segments coalesced: $(counter "$l" gro)" ||
 				error "no GRO super-packet: '$l'"
 			expect_eq "$(counter "$l" bad)" 0 "offload metadata refused"
+			[ "$encap" = fou ] || continue
+			[ "$(counter "$l" uso)" -gt 0 ] 2>/dev/null &&
+				ok "UDP_SEGMENT sends: $(counter "$l" uso)" ||
+				error "no UDP_SEGMENT send: '$l'"
+			expect_eq "$(uso_refused "$l")" 0 "UDP_SEGMENT refused"
+			[ "$(counter "$l" udp-gro)" -gt 0 ] 2>/dev/null &&
+				ok "UDP_GRO buffers split: $(counter "$l" udp-gro)" ||
+				error "no UDP_GRO buffer: '$l'"
 		done
 	fi
 	grep -h 'status: tun-rx' "$LOG_A" "$LOG_B" | grep -v 'drops: none' |
@@ -154,4 +171,6 @@ run_outer() {
 
 run_outer 4
 run_outer 6
+run_outer 4 fou
+run_outer 6 fou
 finish
