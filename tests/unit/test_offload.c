@@ -30,30 +30,11 @@
 
 #include "offload.h"
 #include "pkt.h"
+#include "../ref_csum.h"
 
 #define MSS	1448
 
 /* ------------------------------------------------------- reference */
-
-static uint32_t
-ref_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-ref_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;
-}
 
 /* 1 if the IPv4 header checksum is right. */
 static int

@@ -44,6 +44,8 @@
 
 #include "engine.h"
 
+#include "../ref_csum.h"
+
 #define PORT_PEER	5555
 
 /* ----------------------------------------------- control messages */
@@ -153,27 +155,7 @@ test_gro_split(void **state)
 	assert_int_equal(udp_gro_next(4000, 1400, 9000), 0);
 }
 
-/* ---------------------------------------- reference checksum, packets */
-
-static uint32_t
-ref_add(uint32_t s, const uint8_t *p, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-ref_fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
+/* ------------------------------------------------------------ packets */
 
 #define HLEN	40	/* IPv4 + TCP, no options */
 
@@ -198,7 +180,7 @@ tcp4(uint8_t *p, uint16_t sport, uint16_t id, uint32_t seq, size_t plen)
 	p[8] = 64;
 	p[9] = IPPROTO_TCP;
 	memcpy(p + 12, "\x0a\x00\x00\x02\x0a\x00\x00\x01", 8);
-	c = ref_fold(ref_add(0, p, 20));
+	c = (uint16_t)~ref_fold(ref_add(0, p, 20));
 	p[10] = (uint8_t)(c >> 8);
 	p[11] = (uint8_t)c;
 	p[20] = (uint8_t)(sport >> 8);
@@ -214,7 +196,7 @@ tcp4(uint8_t *p, uint16_t sport, uint16_t id, uint32_t seq, size_t plen)
 	for (i = 0; i < plen; i++)
 		p[HLEN + i] = (uint8_t)(seq + i);
 	s = ref_add(0, p + 12, 8) + IPPROTO_TCP + (uint32_t)(len - 20);
-	c = ref_fold(ref_add(s, p + 20, len - 20));
+	c = (uint16_t)~ref_fold(ref_add(s, p + 20, len - 20));
 	p[36] = (uint8_t)(c >> 8);
 	p[37] = (uint8_t)c;
 	return len;
