@@ -162,6 +162,20 @@ void	 tx_flush(struct engine *);
 /* tx_src.c */
 void	 tx_src_cmsg(struct engine *, struct msghdr *);
 
+/* rx_batch.c: one recvmmsg batch of outer packets or datagrams */
+struct rx_batch {
+	struct mmsghdr		 msgs[ENGINE_BATCH];
+	struct iovec		 iov[ENGINE_BATCH];
+	struct sockaddr_in6	 from[ENGINE_BATCH];	/* or sockaddr_in */
+	union {
+		struct cmsghdr	 align;
+		/* PKTINFO, TCLASS or TOS, UDP_GRO, and slack */
+		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+				    2 * CMSG_SPACE(sizeof(int)) + 32];
+	}			 cmsg[ENGINE_BATCH];
+};
+void	 rx_batch_prepare(struct engine *, struct rx_batch *);
+
 /* fwd_net_to_tun.c */
 void	 fwd_net_to_tun(struct engine *, int, int);
 void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);

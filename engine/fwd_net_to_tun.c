@@ -32,37 +32,6 @@
 #include "engine.h"
 #include "log.h"
 
-struct rx_batch {
-	struct mmsghdr		 msgs[ENGINE_BATCH];
-	struct iovec		 iov[ENGINE_BATCH];
-	struct sockaddr_in6	 from[ENGINE_BATCH];
-	union {
-		struct cmsghdr	 align;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    CMSG_SPACE(sizeof(int))];
-	}			 cmsg[ENGINE_BATCH];
-};
-
-static void
-rx_prepare(struct engine *e, struct rx_batch *rx)
-{
-	struct msghdr	*m;
-	int		 i;
-
-	for (i = 0; i < ENGINE_BATCH; i++) {
-		rx->iov[i].iov_base = e->slots[i].buf + PKT_HEADROOM;
-		rx->iov[i].iov_len = PKT_MAXLEN;
-		m = &rx->msgs[i].msg_hdr;
-		memset(m, 0, sizeof(*m));
-		m->msg_iov = &rx->iov[i];
-		m->msg_iovlen = 1;
-		m->msg_name = &rx->from[i];
-		m->msg_namelen = sizeof(rx->from[i]);
-		m->msg_control = rx->cmsg[i].buf;
-		m->msg_controllen = sizeof(rx->cmsg[i].buf);
-	}
-}
-
 /*
  * Outer source, destination and traffic class of an IPv6 packet: the
  * raw socket strips the header, so they come from the name and the
@@ -162,7 +131,7 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 	uint8_t			*pkt;
 	int			 n, i;
 
-	rx_prepare(e, &rx);
+	rx_batch_prepare(e, &rx);
 	n = recvmmsg(e->raw[ai][pj], rx.msgs, ENGINE_BATCH, MSG_DONTWAIT,
 	    NULL);
 	if (n == -1) {

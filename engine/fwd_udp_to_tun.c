@@ -38,37 +38,6 @@
 #include "engine.h"
 #include "log.h"
 
-struct udp_rx_batch {
-	struct mmsghdr		 msgs[ENGINE_BATCH];
-	struct iovec		 iov[ENGINE_BATCH];
-	struct sockaddr_in6	 from[ENGINE_BATCH];	/* or sockaddr_in */
-	union {
-		struct cmsghdr	 align;
-		uint8_t		 buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    2 * CMSG_SPACE(sizeof(int)) + 32];
-	}			 cmsg[ENGINE_BATCH];
-};
-
-static void
-udp_rx_prepare(struct engine *e, struct udp_rx_batch *rx)
-{
-	struct msghdr	*m;
-	int		 i;
-
-	for (i = 0; i < ENGINE_BATCH; i++) {
-		rx->iov[i].iov_base = e->slots[i].buf + PKT_HEADROOM;
-		rx->iov[i].iov_len = PKT_MAXLEN;
-		m = &rx->msgs[i].msg_hdr;
-		memset(m, 0, sizeof(*m));
-		m->msg_iov = &rx->iov[i];
-		m->msg_iovlen = 1;
-		m->msg_name = &rx->from[i];
-		m->msg_namelen = sizeof(rx->from[i]);
-		m->msg_control = rx->cmsg[i].buf;
-		m->msg_controllen = sizeof(rx->cmsg[i].buf);
-	}
-}
-
 static void
 meta_cmsg(struct msghdr *m, struct udp_meta *um, uint8_t *tos)
 {
@@ -223,10 +192,10 @@ udp_rx_buffer(struct engine *e, int v6, struct msghdr *m, uint8_t *pkt,
 void
 fwd_udp_to_tun(struct engine *e, int ai, int fd)
 {
-	static struct udp_rx_batch	 rx;
+	static struct rx_batch	 rx;
 	int				 n, i;
 
-	udp_rx_prepare(e, &rx);
+	rx_batch_prepare(e, &rx);
 	n = recvmmsg(fd, rx.msgs, ENGINE_BATCH, MSG_DONTWAIT, NULL);
 	if (n == -1) {
 		/* A pending ICMP error (IP_RECVERR) surfaces here too. */
