@@ -72,7 +72,7 @@ for b in ipipd ipipd-engine ipipd-resolver; do
 done
 
 # The guest runs this host's binaries: they must be installed here.
-for c in ip ping tcpdump timeout; do
+for c in ip ping tcpdump timeout socat ethtool cmp; do
 	command -v "$c" >/dev/null 2>&1 ||
 		abort "$c is not installed (the guest uses the host's tools)"
 done
