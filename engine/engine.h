@@ -112,7 +112,9 @@ struct udp_tx_queue {
 	struct mmsghdr	 gso[UTXQ_MAX];
 	int		 gso_fd[UTXQ_MAX];
 	unsigned int	 gso_first[UTXQ_MAX];	/* its first datagram */
-	int		 gso_off;	/* the kernel refused: never again */
+	/* The kernel refused UDP_SEGMENT: off until gso_retry_ms (now_ms) */
+	uint64_t	 gso_retry_ms;	/* 0: on */
+	uint32_t	 gso_backoff_s;	/* the next pause, doubling */
 	struct sockaddr_in6 to6;
 	struct sockaddr_in to4;
 };

@@ -34,7 +34,11 @@
  * run even stays one buffer up to the peer (fwd_udp_to_tun.c).  If the
  * kernel refuses (EIO: e.g. an IPsec route; EINVAL: e.g. a segment over
  * a path MTU the kernel learnt before the engine did), the run and
- * everything after it goes the old way, and UDP_SEGMENT stays off.
+ * everything after it goes the old way, and UDP_SEGMENT pauses: the
+ * refusal may pass (the engine learns the path MTU from the same ICMP
+ * error), so it is tried again after 1 s, then after twice the pause
+ * at every refusal in a row, up to USO_BACKOFF_MAX; a lasting refusal
+ * then costs one failed send in that time.
  */
 
 #include <sys/socket.h>
@@ -54,6 +58,10 @@
  */
 #define UDP_GSO_SEGS_MAX	64
 #define UDP_GSO_BYTES_MAX	(65535 - IPV6_HDR_LEN - UDP_HDR_LEN)
+
+/* Seconds before UDP_SEGMENT is tried again after a refusal. */
+#define USO_BACKOFF_MIN		1
+#define USO_BACKOFF_MAX		64
 
 /* The socket a packet leaves from: a flow's own port, or the listen's. */
 static int
@@ -286,6 +294,40 @@ udp_gso_cmsg(struct udp_tx_queue *q, unsigned int i, struct msghdr *m)
 	m->msg_controllen += CMSG_SPACE(sizeof(seg));
 }
 
+/* The kernel refused a UDP_SEGMENT send: pause it, longer each time. */
+static void
+uso_pause(struct engine *e, int err)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+
+	if (q->gso_backoff_s < USO_BACKOFF_MIN)
+		q->gso_backoff_s = USO_BACKOFF_MIN;
+	e->off.uso_refused++;
+	q->gso_retry_ms = now_ms() + (uint64_t)q->gso_backoff_s * 1000;
+	/* The first of a row is worth a line; the retries only in -v. */
+	if (q->gso_backoff_s == USO_BACKOFF_MIN)
+		log_warnx("UDP_SEGMENT refused by the kernel (%s); one "
+		    "datagram per message, trying again in %u s",
+		    strerror(err), q->gso_backoff_s);
+	else
+		log_debug("UDP_SEGMENT refused again (%s); next try in %u s",
+		    strerror(err), q->gso_backoff_s);
+	if (q->gso_backoff_s < USO_BACKOFF_MAX)
+		q->gso_backoff_s *= 2;
+}
+
+/* A UDP_SEGMENT send went through: a later refusal starts a new row. */
+static void
+uso_resume(struct engine *e)
+{
+	struct udp_tx_queue	*q = &e->utxq;
+
+	if (q->gso_backoff_s != 0)
+		log_info("UDP_SEGMENT accepted again");
+	q->gso_retry_ms = 0;
+	q->gso_backoff_s = 0;
+}
+
 /*
  * Build the messages of the queue with runs merged (q->gso), send
  * them, and return the first datagram not sent if the kernel refused
@@ -295,37 +337,42 @@ static unsigned int
 udp_tx_flush_gso(struct engine *e)
 {
 	struct udp_tx_queue	*q = &e->utxq;
-	unsigned int		 i, k = 0, run, sent;
+	unsigned int		 i, k = 0, run, sent, runs = 0;
 	int			 refused = 0;
 
 	for (i = 0; i < q->n; i += run) {
 		run = udp_gso_run(q, i);
 		q->gso[k] = q->msgs[i];
 		q->gso[k].msg_hdr.msg_iovlen = run;
-		if (run > 1) {
+		if (run > 1)
 			udp_gso_cmsg(q, i, &q->gso[k].msg_hdr);
-			e->off.uso_msgs++;
-			e->off.uso_segs += run;
-		}
 		q->gso_fd[k] = q->fd[i];
 		q->gso_first[k] = i;
 		k++;
 	}
 	sent = udp_send_msgs(e, q->gso, q->gso_fd, k, &refused);
-	if (!refused)
+	/* Counted: the runs handed to the kernel before a refused one. */
+	for (i = 0; i < sent; i++) {
+		if (q->gso[i].msg_hdr.msg_iovlen > 1) {
+			e->off.uso_msgs++;
+			e->off.uso_segs += q->gso[i].msg_hdr.msg_iovlen;
+			runs++;
+		}
+	}
+	if (!refused) {
+		if (runs > 0)
+			uso_resume(e);
 		return q->n;
-	e->off.uso_refused++;
-	q->gso_off = 1;
-	log_warnx("UDP_SEGMENT refused by the kernel (%s); one datagram per "
-	    "message from now on", strerror(refused));
+	}
+	uso_pause(e, refused);
 	return q->gso_first[sent];
 }
 
 /*
  * Send the queue: with offloads on, runs of equal datagrams as
- * UDP_SEGMENT sends; otherwise (and after the kernel refused that)
- * one datagram per message, consecutive ones of a socket in one
- * sendmmsg.
+ * UDP_SEGMENT sends; otherwise (and during a pause after the kernel
+ * refused that) one datagram per message, consecutive ones of a socket
+ * in one sendmmsg.
  */
 void
 udp_tx_flush(struct engine *e)
@@ -337,7 +384,8 @@ udp_tx_flush(struct engine *e)
 	if (q->n == 0)
 		return;
 	udp_set_names(e);
-	if (offload_on(e) && !q->gso_off)
+	if (offload_on(e) && (q->gso_retry_ms == 0 ||
+	    now_ms() >= q->gso_retry_ms))
 		from = udp_tx_flush_gso(e);
 	if (from < q->n)
 		(void)udp_send_msgs(e, &q->msgs[from], &q->fd[from],

@@ -394,40 +394,37 @@ udp_socket(uint16_t *port)
 	return fd;
 }
 
-/*
- * Five FOU datagrams (four of 140 bytes, one of 90) through udp_tx_flush
- * from a socket with SO_NO_CHECK set or not; the receiver (no UDP_GRO:
- * the kernel cuts anything coalesced) must get all five, intact.
- */
+/* Five FOU datagrams (four of 140 bytes, one of 90) queued in eng. */
 static void
-uso_send(int no_check)
+uso_queue(size_t len[5])
 {
 	struct encap_params	 ep;
-	uint16_t		 sport, rport;
-	uint8_t			 got[2048];
-	ssize_t			 r;
-	size_t			 len[5];
-	int			 rfd, i, n = 0;
+	int			 i;
 
-	memset(&eng, 0, sizeof(eng));
 	memset(&ep, 0, sizeof(ep));
 	ep.ttl = 64;
-	eng.conf.flags = CONF_OFFLOAD;
-	eng.encap.type = ENCAP_FOU;
-	assert_int_equal(addr_parse("127.0.0.1", &eng.peer.local), 0);
-	eng.peer.remote = eng.peer.local;
-	eng.udp[0][0] = udp_socket(&sport);
-	eng.udp[1][0] = -1;
-	rfd = udp_socket(&rport);
-	eng.tx_dport = rport;
-	assert_int_equal(setsockopt(eng.udp[0][0], SOL_SOCKET, SO_NO_CHECK,
-	    &no_check, sizeof(no_check)), 0);
 	for (i = 0; i < 5; i++) {
 		len[i] = tcp4(sbuf[i] + PKT_HEADROOM, 1000, (uint16_t)(i + 1),
 		    (uint32_t)(100 * i), i < 4 ? 100 : 50);
 		udp_tx_packet(&eng, sbuf[i] + PKT_HEADROOM, len[i],
 		    IPPROTO_IPIP, &ep, 1);
 	}
+}
+
+/*
+ * Queue and flush the five; the receiver (no UDP_GRO: the kernel cuts
+ * anything coalesced) must get all five, intact, whatever the sender
+ * did with UDP_SEGMENT.
+ */
+static void
+uso_flush_check(int rfd)
+{
+	uint8_t		 got[2048];
+	ssize_t		 r;
+	size_t		 len[5];
+	int		 n = 0;
+
+	uso_queue(len);
 	udp_tx_flush(&eng);
 	while ((r = recv(rfd, got, sizeof(got), 0)) > 0) {
 		assert_true(n < 5);
@@ -436,32 +433,90 @@ uso_send(int no_check)
 		n++;
 	}
 	assert_int_equal(n, 5);
-	assert_int_equal(eng.stats.net_tx_pkts, 5);
-	assert_int_equal(eng.stats.net_tx_errors, 0);
-	if (no_check) {
-		assert_int_equal(eng.off.uso_refused, 1);
-		assert_int_equal(eng.utxq.gso_off, 1);
-	} else {
-		assert_int_equal(eng.off.uso_refused, 0);
-		assert_int_equal(eng.off.uso_msgs, 1);
-		assert_int_equal(eng.off.uso_segs, 5);
-	}
-	close(eng.udp[0][0]);
-	close(rfd);
+}
+
+/* A FOU engine on a loopback socket, sending to another one (*rfd). */
+static void
+uso_setup(int *rfd)
+{
+	uint16_t	 sport, rport;
+
+	memset(&eng, 0, sizeof(eng));
+	eng.conf.flags = CONF_OFFLOAD;
+	eng.encap.type = ENCAP_FOU;
+	assert_int_equal(addr_parse("127.0.0.1", &eng.peer.local), 0);
+	eng.peer.remote = eng.peer.local;
+	eng.udp[0][0] = udp_socket(&sport);
+	eng.udp[1][0] = -1;
+	*rfd = udp_socket(&rport);
+	eng.tx_dport = rport;
+}
+
+static void
+set_no_check(int on)
+{
+	assert_int_equal(setsockopt(eng.udp[0][0], SOL_SOCKET, SO_NO_CHECK,
+	    &on, sizeof(on)), 0);
 }
 
 static void
 test_uso_send(void **state)
 {
+	int	 rfd;
+
 	(void)state;
-	uso_send(0);
+	uso_setup(&rfd);
+	uso_flush_check(rfd);
+	assert_int_equal(eng.stats.net_tx_pkts, 5);
+	assert_int_equal(eng.stats.net_tx_errors, 0);
+	assert_int_equal(eng.off.uso_refused, 0);
+	assert_int_equal(eng.off.uso_msgs, 1);
+	assert_int_equal(eng.off.uso_segs, 5);
+	close(eng.udp[0][0]);
+	close(rfd);
 }
 
+/*
+ * The kernel refuses UDP_SEGMENT on a socket with SO_NO_CHECK: the
+ * datagrams still go, one per message; UDP_SEGMENT pauses (1 s, then
+ * 2 s, ...) and is tried again when the pause is over, and once the
+ * kernel takes it again the next refusal starts from 1 s.
+ */
 static void
 test_uso_refused(void **state)
 {
+	int	 rfd;
+
 	(void)state;
-	uso_send(1);
+	uso_setup(&rfd);
+	set_no_check(1);
+	uso_flush_check(rfd);
+	assert_int_equal(eng.off.uso_refused, 1);
+	assert_int_equal(eng.off.uso_msgs, 0);
+	assert_true(eng.utxq.gso_retry_ms > now_ms());
+	assert_true(eng.utxq.gso_retry_ms <= now_ms() + 1000);
+	/* Paused: not tried again. */
+	uso_flush_check(rfd);
+	assert_int_equal(eng.off.uso_refused, 1);
+	/* Pause over, still refused: the next pause is 2 s. */
+	eng.utxq.gso_retry_ms = 1;
+	uso_flush_check(rfd);
+	assert_int_equal(eng.off.uso_refused, 2);
+	assert_true(eng.utxq.gso_retry_ms > now_ms() + 1000);
+	assert_true(eng.utxq.gso_retry_ms <= now_ms() + 2000);
+	/* Pause over, accepted: on again. */
+	set_no_check(0);
+	eng.utxq.gso_retry_ms = 1;
+	uso_flush_check(rfd);
+	assert_int_equal(eng.off.uso_refused, 2);
+	assert_int_equal(eng.off.uso_msgs, 1);
+	assert_int_equal(eng.off.uso_segs, 5);
+	assert_int_equal(eng.utxq.gso_retry_ms, 0);
+	assert_int_equal(eng.utxq.gso_backoff_s, 0);
+	assert_int_equal(eng.stats.net_tx_pkts, 20);
+	assert_int_equal(eng.stats.net_tx_errors, 0);
+	close(eng.udp[0][0]);
+	close(rfd);
 }
 
 int
