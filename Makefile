@@ -76,7 +76,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench
+		apparmor apparmor-test deb bench bench-raw
 
 all: $(BINS)
 
@@ -142,6 +142,11 @@ demo: $(BINS)
 # Throughput beside other tunnels (../shared/bench), latency, memory.
 bench: $(BINS)
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# The kernel's cost of a raw socket send, by who writes the outer header
+# and whether the peer is on the link (tests/bench/raw_send_rate.sh).
+bench-raw: $(BUILD)/tests/raw_send_rate
+	BUILD=$(BUILD) tests/bench/raw_send_rate.sh
 
 # Against real kernel ipip/sit/ip6tnl peers, in a VM (../shared/kernel-vm).
 interop: $(BINS)
