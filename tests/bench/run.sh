@@ -20,6 +20,9 @@
 #                  "raw fou" (one harness run each per family)
 #   BENCH_FOU_CASES peer cases beside ipipd FOU (default: veth vxlan)
 #   BENCH_IPIPD_ARGS extra ipipd words, e.g. "offload off"
+#   BENCH_RUNS     harness runs per family and encapsulation (default 1);
+#                  with more, each run's table and then the median of
+#                  ipipd's per-run ratios to fastd and VXLAN
 #   BENCH_OUT      where TSVs, RSS samples and the summary go
 #                  (default $BUILD/bench)
 #   BENCH_ONLY     "latency": only the ping test, no harness runs
@@ -40,6 +43,7 @@ ENCAPS=${BENCH_ENCAPS:-raw fou}
 FOU_PEERS=${BENCH_FOU_CASES:-veth vxlan}
 FOU_PORT=5555
 EXTRA=${BENCH_IPIPD_ARGS:-}
+RUNS=${BENCH_RUNS:-1}
 OUT=${BENCH_OUT:-$BUILD/bench}
 [ "${1:-}" = -- ] && shift
 
@@ -50,6 +54,7 @@ for b in ipipd ipipd-engine ipipd-resolver; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b not built (run make)"
 done
 id _ipipd >/dev/null 2>&1 || die "service user _ipipd missing (see README)"
+case $RUNS in ''|*[!0-9]*|0) die "BENCH_RUNS must be a number from 1: $RUNS" ;; esac
 mkdir -p "$OUT" || die "cannot make $OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
@@ -60,8 +65,8 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 # kernel's fou (1472, 1452); the kernel writes the outer header, so no
 # encapsulation limit option.
 harness_run() {
-	local fam=$1 encap=$2 mtu tsv name args peers
-	shift 2
+	local fam=$1 encap=$2 run=$3 mtu tsv name args peers
+	shift 3
 	if [ "$encap" = fou ]; then
 		mtu=$((fam == 4 ? 1472 : 1452))
 		name=ipipd-fou peers=$FOU_PEERS
@@ -71,6 +76,7 @@ harness_run() {
 		name=ipipd peers=$PEERS args=
 	fi
 	tsv=$OUT/tb-$STAMP-$fam-$encap.tsv
+	[ "$RUNS" -gt 1 ] && tsv=$OUT/tb-$STAMP-$fam-$encap-run$run.tsv
 	rm -f "$OUT/rss-$fam-$encap-A" "$OUT/rss-$fam-$encap-B"
 	# shellcheck disable=SC2016
 	TB_CUSTOM_NAME=$name TB_CUSTOM_MTU=$mtu \
@@ -108,6 +114,45 @@ summarize() {
 			    r(g[k], g["veth" SUBSEP dir]), cp, oth[k]
 		}
 	}' "$1"
+}
+
+# The median over several runs of ipipd's ratio to fastd and to VXLAN,
+# each ratio taken within its own run (absolute figures drift between
+# runs; ratios within one run do not).  Runs without the peer are left
+# out, and the peer's line when no run has it.
+median_ratios() {
+	local label=$1
+	shift
+	awk -F'\t' -v label="$label" '
+	FNR == 1 { next }
+	{ g[FILENAME, $2, $3] = $9; if ($2 ~ /^ipipd/) me = $2; f[FILENAME] = 1 }
+	function med(list,   n, a, i, j, t, m) {
+		n = split(list, a, " ")
+		if (n == 0) return "-"
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && (a[j - 1] + 0) > (a[j] + 0); j--) {
+				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+			}
+		if (n % 2)
+			m = a[(n + 1) / 2]
+		else
+			m = (a[n / 2] + a[n / 2 + 1]) / 2
+		return sprintf("%.2f (%d runs)", m, n)
+	}
+	END {
+		printf "\n== %s: median of the per-run ratios\n", label
+		split("fastd vxlan", peers, " ")
+		for (p = 1; p <= 2; p++) for (d = 0; d < 2; d++) {
+			dir = d ? "B->A" : "A->B"; list = ""
+			for (fn in f) {
+				a = g[fn, me, dir]; b = g[fn, peers[p], dir]
+				if (a != "" && b > 0)
+					list = list sprintf(" %.4f", a / b)
+			}
+			if (list != "")
+				printf "%s %s /%s: %s\n", me, dir, peers[p], med(list)
+		}
+	}' "$@"
 }
 
 # ---- ping latency: tunnel against bare veth, median of 100 ----------
@@ -177,16 +222,22 @@ SUMMARY=$OUT/summary-$STAMP.txt
 for fam in $FAMILIES; do
 	[ "${BENCH_ONLY:-}" = latency ] && break
 	for encap in $ENCAPS; do
-		tsv=$(harness_run "$fam" "$encap" "$@" | tee /dev/stderr |
-		    tail -n 1)
-		{
-			echo
-			echo "== ${fam}in${fam} $encap: $tsv"
-			[ -f "$tsv" ] && summarize "$tsv"
-			printf 'engine peak RSS (VmHWM) under load: A %s KiB, B %s KiB\n' \
-			    "$(cat "$OUT/rss-$fam-$encap-A" 2>/dev/null || echo -)" \
-			    "$(cat "$OUT/rss-$fam-$encap-B" 2>/dev/null || echo -)"
-		} >>"$SUMMARY"
+		tsvs=()
+		for run in $(seq "$RUNS"); do
+			tsv=$(harness_run "$fam" "$encap" "$run" "$@" |
+			    tee /dev/stderr | tail -n 1)
+			tsvs+=("$tsv")
+			{
+				echo
+				echo "== ${fam}in${fam} $encap: $tsv"
+				[ -f "$tsv" ] && summarize "$tsv"
+				printf 'engine peak RSS (VmHWM) under load: A %s KiB, B %s KiB\n' \
+				    "$(cat "$OUT/rss-$fam-$encap-A" 2>/dev/null || echo -)" \
+				    "$(cat "$OUT/rss-$fam-$encap-B" 2>/dev/null || echo -)"
+			} >>"$SUMMARY"
+		done
+		[ "$RUNS" -gt 1 ] && median_ratios "${fam}in${fam} $encap" \
+		    "${tsvs[@]}" >>"$SUMMARY"
 	done
 done
 echo >>"$SUMMARY"
