@@ -115,6 +115,8 @@ struct udp_tx_queue {
 	/* The kernel refused UDP_SEGMENT: off until gso_retry_ms (now_ms) */
 	uint64_t	 gso_retry_ms;	/* 0: on */
 	uint32_t	 gso_backoff_s;	/* the next pause, doubling */
+	size_t		 gso_refused_seg; /* its segment size; 0: none */
+	uint64_t	 gso_warn_ms;	/* the last refusal logged */
 	struct sockaddr_in6 to6;
 	struct sockaddr_in to4;
 };

@@ -38,7 +38,8 @@
  * refusal may pass (the engine learns the path MTU from the same ICMP
  * error), so it is tried again after 1 s, then after twice the pause
  * at every refusal in a row, up to USO_BACKOFF_MAX; a lasting refusal
- * then costs one failed send in that time.
+ * then costs one failed send in that time.  The row ends when a send
+ * of segments as large as the refused ones goes through.
  */
 
 #include <sys/socket.h>
@@ -294,38 +295,53 @@ udp_gso_cmsg(struct udp_tx_queue *q, unsigned int i, struct msghdr *m)
 	m->msg_controllen += CMSG_SPACE(sizeof(seg));
 }
 
-/* The kernel refused a UDP_SEGMENT send: pause it, longer each time. */
+/*
+ * The kernel refused a UDP_SEGMENT send of seg-byte segments: pause,
+ * twice as long as the last time unless a send of segments as large
+ * has gone through since.  A warning at most every USO_BACKOFF_MAX s.
+ */
 static void
-uso_pause(struct engine *e, int err)
+uso_pause(struct engine *e, int err, size_t seg)
 {
 	struct udp_tx_queue	*q = &e->utxq;
+	uint64_t		 now = now_ms();
 
 	if (q->gso_backoff_s < USO_BACKOFF_MIN)
 		q->gso_backoff_s = USO_BACKOFF_MIN;
 	e->off.uso_refused++;
-	q->gso_retry_ms = now_ms() + (uint64_t)q->gso_backoff_s * 1000;
-	/* The first of a row is worth a line; the retries only in -v. */
-	if (q->gso_backoff_s == USO_BACKOFF_MIN)
-		log_warnx("UDP_SEGMENT refused by the kernel (%s); one "
-		    "datagram per message, trying again in %u s",
-		    strerror(err), q->gso_backoff_s);
-	else
-		log_debug("UDP_SEGMENT refused again (%s); next try in %u s",
-		    strerror(err), q->gso_backoff_s);
+	q->gso_retry_ms = now + (uint64_t)q->gso_backoff_s * 1000;
+	q->gso_refused_seg = seg;
+	if (q->gso_warn_ms == 0 ||
+	    now >= q->gso_warn_ms + USO_BACKOFF_MAX * 1000) {
+		log_warnx("UDP_SEGMENT refused by the kernel (%s, %zu-byte "
+		    "segments); one datagram per message, trying again in "
+		    "%u s", strerror(err), seg, q->gso_backoff_s);
+		q->gso_warn_ms = now;
+	} else
+		log_debug("UDP_SEGMENT refused again (%s, %zu-byte "
+		    "segments); next try in %u s", strerror(err), seg,
+		    q->gso_backoff_s);
 	if (q->gso_backoff_s < USO_BACKOFF_MAX)
 		q->gso_backoff_s *= 2;
 }
 
-/* A UDP_SEGMENT send went through: a later refusal starts a new row. */
+/*
+ * UDP_SEGMENT sends went through, the largest of seg-byte segments.
+ * Only one as large as the refused one ends the row of refusals: after
+ * an EINVAL for segments over the path MTU, small runs pass while the
+ * large ones still fail.
+ */
 static void
-uso_resume(struct engine *e)
+uso_accepted(struct engine *e, size_t seg)
 {
 	struct udp_tx_queue	*q = &e->utxq;
 
-	if (q->gso_backoff_s != 0)
-		log_info("UDP_SEGMENT accepted again");
+	if (q->gso_refused_seg == 0 || seg < q->gso_refused_seg)
+		return;
+	log_debug("UDP_SEGMENT accepted again (%zu-byte segments)", seg);
 	q->gso_retry_ms = 0;
 	q->gso_backoff_s = 0;
+	q->gso_refused_seg = 0;
 }
 
 /*
@@ -337,13 +353,16 @@ static unsigned int
 udp_tx_flush_gso(struct engine *e)
 {
 	struct udp_tx_queue	*q = &e->utxq;
-	unsigned int		 i, k = 0, run, sent, runs = 0;
+	struct msghdr		*m;
+	unsigned int		 i, k = 0, run, sent;
+	size_t			 maxseg = 0;
 	int			 refused = 0;
 
 	for (i = 0; i < q->n; i += run) {
 		run = udp_gso_run(q, i);
 		q->gso[k] = q->msgs[i];
 		q->gso[k].msg_hdr.msg_iovlen = run;
+		q->gso[k].msg_len = 0;	/* set by the kernel if sent */
 		if (run > 1)
 			udp_gso_cmsg(q, i, &q->gso[k].msg_hdr);
 		q->gso_fd[k] = q->fd[i];
@@ -351,20 +370,21 @@ udp_tx_flush_gso(struct engine *e)
 		k++;
 	}
 	sent = udp_send_msgs(e, q->gso, q->gso_fd, k, &refused);
-	/* Counted: the runs handed to the kernel before a refused one. */
-	for (i = 0; i < sent; i++) {
-		if (q->gso[i].msg_hdr.msg_iovlen > 1) {
-			e->off.uso_msgs++;
-			e->off.uso_segs += q->gso[i].msg_hdr.msg_iovlen;
-			runs++;
-		}
+	/* Counted: the runs the kernel took, not failed or refused ones. */
+	for (i = 0; i < k; i++) {
+		m = &q->gso[i].msg_hdr;
+		if (m->msg_iovlen < 2 || q->gso[i].msg_len == 0)
+			continue;
+		e->off.uso_msgs++;
+		e->off.uso_segs += m->msg_iovlen;
+		if (m->msg_iov[0].iov_len > maxseg)
+			maxseg = m->msg_iov[0].iov_len;
 	}
-	if (!refused) {
-		if (runs > 0)
-			uso_resume(e);
+	if (maxseg > 0)
+		uso_accepted(e, maxseg);
+	if (!refused)
 		return q->n;
-	}
-	uso_pause(e, refused);
+	uso_pause(e, refused, q->gso[sent].msg_hdr.msg_iov[0].iov_len);
 	return q->gso_first[sent];
 }
 

@@ -23,7 +23,7 @@ NS_A="iprsr$$a" NS_B="iprsr$$b" VETH="iprsr$$"
 
 die() { echo "bench-raw: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "needs root (namespaces)"
-[ -x "$RATE" ] || die "$RATE not built (make $BUILD/tests/raw_send_rate)"
+[ -x "$RATE" ] || die "$RATE not built (run make bench-raw)"
 
 cleanup() {
 	ip netns del "$NS_A" 2>/dev/null

@@ -54,7 +54,7 @@ for b in ipipd ipipd-engine ipipd-resolver; do
 	[ -x "$BUILD/$b" ] || die "$BUILD/$b not built (run make)"
 done
 id _ipipd >/dev/null 2>&1 || die "service user _ipipd missing (see README)"
-case $RUNS in ''|*[!0-9]*|0) die "BENCH_RUNS must be a number from 1: $RUNS" ;; esac
+case $RUNS in ''|*[!0-9]*|0*) die "BENCH_RUNS must be a number from 1: $RUNS" ;; esac
 mkdir -p "$OUT" || die "cannot make $OUT"
 STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 
@@ -226,7 +226,8 @@ for fam in $FAMILIES; do
 		for run in $(seq "$RUNS"); do
 			tsv=$(harness_run "$fam" "$encap" "$run" "$@" |
 			    tee /dev/stderr | tail -n 1)
-			tsvs+=("$tsv")
+			# A failed run leaves no TSV (mawk stops on a missing file).
+			[ -s "$tsv" ] && tsvs+=("$tsv")
 			{
 				echo
 				echo "== ${fam}in${fam} $encap: $tsv"
@@ -236,8 +237,10 @@ for fam in $FAMILIES; do
 				    "$(cat "$OUT/rss-$fam-$encap-B" 2>/dev/null || echo -)"
 			} >>"$SUMMARY"
 		done
-		[ "$RUNS" -gt 1 ] && median_ratios "${fam}in${fam} $encap" \
-		    "${tsvs[@]}" >>"$SUMMARY"
+		if [ "$RUNS" -gt 1 ] && [ "${#tsvs[@]}" -gt 0 ]; then
+			median_ratios "${fam}in${fam} $encap" "${tsvs[@]}" \
+			    >>"$SUMMARY"
+		fi
 	done
 done
 echo >>"$SUMMARY"

@@ -499,6 +499,7 @@ test_uso_refused(void **state)
 	set_no_check(1);
 	uso_flush_check(rfd);
 	uso_counts(1, 0, 0, 5);
+	assert_int_equal(eng.utxq.gso_refused_seg, 140);
 	assert_true(eng.utxq.gso_retry_ms > now_ms());
 	assert_true(eng.utxq.gso_retry_ms <= now_ms() + 1000);
 	/* Paused: not tried again. */
@@ -521,6 +522,36 @@ test_uso_refused(void **state)
 	close(rfd);
 }
 
+/*
+ * After a refusal of large segments (as an EINVAL over a smaller path
+ * MTU), a run of smaller ones going through does not end the row of
+ * refusals: the next pause would still be the longer one.  A run as
+ * large as the refused one does.
+ */
+static void
+test_uso_row(void **state)
+{
+	int	 rfd;
+
+	(void)state;
+	uso_setup(&rfd);
+	eng.utxq.gso_refused_seg = 1400;
+	eng.utxq.gso_backoff_s = 8;
+	eng.utxq.gso_retry_ms = 1;	/* the pause is over */
+	uso_flush_check(rfd);		/* 140-byte segments: taken */
+	uso_counts(0, 1, 5, 5);
+	assert_int_equal(eng.utxq.gso_backoff_s, 8);
+	assert_int_equal(eng.utxq.gso_refused_seg, 1400);
+	eng.utxq.gso_refused_seg = 140;
+	uso_flush_check(rfd);
+	uso_counts(0, 2, 10, 10);
+	assert_int_equal(eng.utxq.gso_backoff_s, 0);
+	assert_int_equal(eng.utxq.gso_refused_seg, 0);
+	assert_int_equal(eng.utxq.gso_retry_ms, 0);
+	close(eng.udp[0][0]);
+	close(rfd);
+}
+
 int
 main(void)
 {
@@ -531,6 +562,7 @@ main(void)
 		cmocka_unit_test(test_gro_in_place),
 		cmocka_unit_test(test_uso_send),
 		cmocka_unit_test(test_uso_refused),
+		cmocka_unit_test(test_uso_row),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
