@@ -18,7 +18,7 @@
 # harness is not there.
 #
 # Environment: KERNEL_VM (../shared/kernel-vm/kernel-vm beside the
-# tree, else /work/shared/kernel-vm/kernel-vm), APPARMOR_VM_TIMEOUT (300
+# tree, else /work/shared/kernel-vm/kernel-vm), APPARMOR_VM_TIMEOUT (900
 # seconds).  The install builds in a directory of its own.  About a
 # minute on this machine.
 
@@ -32,7 +32,7 @@ if [ -z "${KERNEL_VM:-}" ]; then
 	[ -e "$TOPDIR/../shared/kernel-vm/kernel-vm" ] &&
 		KERNEL_VM=$TOPDIR/../shared/kernel-vm/kernel-vm
 fi
-VM_TIMEOUT=${APPARMOR_VM_TIMEOUT:-300}
+VM_TIMEOUT=${APPARMOR_VM_TIMEOUT:-900}
 CHROOT=/var/lib/ipipd/empty
 
 abort() {
