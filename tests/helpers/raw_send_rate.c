@@ -27,10 +27,7 @@
 
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/ip.h>
-#include <netinet/ip6.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -38,6 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "addr.h"
+#include "pkt.h"
 
 #ifndef IPV6_HDRINCL
 #define IPV6_HDRINCL	36
@@ -65,35 +65,27 @@ usage(void)
 	exit(1);
 }
 
-/* One packet: the outer header if we write it, then an inner header. */
+/*
+ * One packet: the outer header, if we write it, by the engine's own
+ * encap_ipv4()/encap_ipv6(), then the first byte of an inner header.
+ */
 static size_t
-build(uint8_t *p, int v6, int hdrincl, const void *src, const void *dst)
+build(uint8_t *p, int hdrincl, const struct encap_params *ep)
 {
-	struct ip6_hdr	*h6 = (struct ip6_hdr *)(void *)p;
-	struct ip	*h4 = (struct ip *)(void *)p;
-	size_t		 off = 0;
+	int	 v6 = ep->dst.af == AF_INET6;
+	size_t	 hlen = v6 ? IPV6_HDR_LEN : IPV4_HDR_LEN, off = 0;
 
 	memset(p, 0, PKT_LEN);
-	if (hdrincl && v6) {
-		h6->ip6_flow = htonl(6U << 28);
-		h6->ip6_plen = htons(PKT_LEN - sizeof(*h6));
-		h6->ip6_nxt = IPPROTO_IPV6;
-		h6->ip6_hlim = 64;
-		memcpy(&h6->ip6_src, src, sizeof(h6->ip6_src));
-		memcpy(&h6->ip6_dst, dst, sizeof(h6->ip6_dst));
-		off = sizeof(*h6);
-	} else if (hdrincl) {
-		h4->ip_v = 4;
-		h4->ip_hl = 5;
-		h4->ip_len = htons(PKT_LEN);
-		h4->ip_ttl = 64;
-		h4->ip_p = IPPROTO_IPIP;
-		memcpy(&h4->ip_src, src, sizeof(h4->ip_src));
-		memcpy(&h4->ip_dst, dst, sizeof(h4->ip_dst));
-		off = sizeof(*h4);
+	if (hdrincl) {
+		off = v6 ? encap_ipv6(p, ep, PKT_LEN - hlen, IPPROTO_IPV6) :
+		    encap_ipv4(p, ep, PKT_LEN - hlen, IPPROTO_IPIP);
+		if (off == 0) {
+			fprintf(stderr, "raw_send_rate: no outer header\n");
+			exit(1);
+		}
 	}
 	p[off] = v6 ? 0x60 : 0x45;	/* the inner packet's version */
-	return hdrincl ? PKT_LEN : PKT_LEN - (v6 ? 40 : 20);
+	return PKT_LEN - (hdrincl ? 0 : hlen);
 }
 
 int
@@ -103,7 +95,7 @@ main(int argc, char *argv[])
 	struct sockaddr_in	 d4;
 	struct mmsghdr		 m[BATCH];
 	struct iovec		 iov[BATCH];
-	uint8_t			 src[16], dst[16];
+	struct encap_params	 ep;
 	double			 secs, t0, t;
 	long			 n = 0;
 	int			 v6, hdrincl, fd, one = 1, i, r, af;
@@ -115,8 +107,10 @@ main(int argc, char *argv[])
 		usage();
 	hdrincl = strcmp(argv[2], "hdrincl") == 0;
 	af = v6 ? AF_INET6 : AF_INET;
-	if (inet_pton(af, argv[3], src) != 1 ||
-	    inet_pton(af, argv[4], dst) != 1) {
+	memset(&ep, 0, sizeof(ep));
+	ep.ttl = 64;
+	if (addr_parse(argv[3], &ep.src) == -1 || ep.src.af != af ||
+	    addr_parse(argv[4], &ep.dst) == -1 || ep.dst.af != af) {
 		fprintf(stderr, "raw_send_rate: bad address %s or %s\n",
 		    argv[3], argv[4]);
 		return 1;
@@ -134,14 +128,14 @@ main(int argc, char *argv[])
 	}
 	memset(&d6, 0, sizeof(d6));
 	d6.sin6_family = AF_INET6;
-	memcpy(&d6.sin6_addr, dst, sizeof(d6.sin6_addr));
+	d6.sin6_addr = ep.dst.u.v6;
 	memset(&d4, 0, sizeof(d4));
 	d4.sin_family = AF_INET;
-	memcpy(&d4.sin_addr, dst, sizeof(d4.sin_addr));
+	d4.sin_addr = ep.dst.u.v4;
 	memset(m, 0, sizeof(m));
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = buf[i];
-		iov[i].iov_len = build(buf[i], v6, hdrincl, src, dst);
+		iov[i].iov_len = build(buf[i], hdrincl, &ep);
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 		m[i].msg_hdr.msg_name = v6 ? (void *)&d6 : (void *)&d4;
