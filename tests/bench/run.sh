@@ -119,7 +119,8 @@ summarize() {
 # The median over several runs of ipipd's ratio to fastd and to VXLAN,
 # each ratio taken within its own run (absolute figures drift between
 # runs; ratios within one run do not).  Runs without the peer are left
-# out, and the peer's line when no run has it.
+# out, and the peer's line when no run has it (so med() never gets an
+# empty list).
 median_ratios() {
 	local label=$1
 	shift
@@ -128,7 +129,6 @@ median_ratios() {
 	{ g[FILENAME, $2, $3] = $9; if ($2 ~ /^ipipd/) me = $2; f[FILENAME] = 1 }
 	function med(list,   n, a, i, j, t, m) {
 		n = split(list, a, " ")
-		if (n == 0) return "-"
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && (a[j - 1] + 0) > (a[j] + 0); j--) {
 				t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
