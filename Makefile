@@ -140,7 +140,7 @@ demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh
 
 # Throughput beside other tunnels (../shared/bench), latency, memory.
-bench: $(BINS)
+bench: $(BINS) $(BUILD)/tests/wake_rtt
 	BUILD=$(BUILD) tests/bench/run.sh
 
 # The kernel's cost of a raw socket send, by who writes the outer header

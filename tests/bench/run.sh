@@ -1,8 +1,9 @@
 #!/bin/bash
 # make bench: ipipd beside the tunnels a user would otherwise pick, in the
 # same runs of the shared harness (../shared/bench/tunnel-bench, see its
-# README.md), then ping latency through the tunnel against the bare veth,
-# and the engine's resident memory under load.
+# README.md), then ping latency through ipipd against the bare veth,
+# kernel VXLAN and socat, the cost of waking a process on this host, and
+# the engine's resident memory under load.
 #
 # Per family two harness runs: raw IP-in-IP (4in4 / 6in6) beside veth,
 # kernel VXLAN, fastd and socat, then ipipd with `encap fou` (UDP port
@@ -155,7 +156,10 @@ median_ratios() {
 	}' "$@"
 }
 
-# ---- ping latency: tunnel against bare veth, median of 100 ----------
+# ---- ping latency: ipipd beside the bare veth, VXLAN and socat ------
+# All over one veth pair, in turn: the bare veth is the floor, kernel
+# VXLAN what a tunnel costs inside the kernel, socat (UDP<->TUN, one
+# packet per system call) what a plain user-space tunnel costs.
 NS_A="ipbench$$a" NS_B="ipbench$$b" VETH="ipbv$$"
 LAT_PIDS=()
 lat_cleanup() {
@@ -176,17 +180,55 @@ median_rtt_us() { # NS FAMILY ADDR -> median RTT of 100 pings, microseconds
 		printf "%.0f", m * 1000 }'
 }
 
+lat_inner() { # FAMILY NET HOST -> inner address/prefix
+	if [ "$1" = 4 ]; then echo "10.$2.0.$3/24"; else echo "fd00:$2::$3/64"; fi
+}
+
+wait_link() { # NS IFNAME: up to 5 s for a device a process creates
+	local _
+	for _ in $(seq 50); do
+		ip -n "$1" link show dev "$2" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Kernel VXLAN (net 7) and, when installed, socat (net 8) beside ipipd
+# (net 9).  One that fails to come up shows as "-" in the table.
+lat_peers() { # FAMILY LOCAL-A LOCAL-B NODAD
+	local fam=$1 side ns l r n u=UDP4-DATAGRAM
+	[ "$fam" = 6 ] && u=UDP6-DATAGRAM
+	for side in A B; do
+		if [ $side = A ]; then ns=$NS_A l=$2 r=$3 n=1
+		else ns=$NS_B l=$3 r=$2 n=2; fi
+		ip -n "$ns" link add "vxl$$" type vxlan id 42 local "$l" \
+		    remote "$r" dstport 4789 dev "${VETH}${side,}" &&
+		ip -n "$ns" addr add "$(lat_inner "$fam" 7 $n)" dev "vxl$$" $4 &&
+		ip -n "$ns" link set "vxl$$" up
+		command -v socat >/dev/null || continue
+		[ "$fam" = 6 ] && l="[$l]" r="[$r]"
+		ip netns exec "$ns" socat "$u:$r:9000,bind=$l:9000" \
+		    "TUN,tun-type=tun,iff-no-pi,iff-up,tun-name=scl$$" \
+		    >"$OUT/lat-$fam-socat-$side.log" 2>&1 </dev/null &
+		LAT_PIDS+=("$!")
+		wait_link "$ns" "scl$$" &&
+		ip -n "$ns" addr add "$(lat_inner "$fam" 8 $n)" dev "scl$$" $4
+	done
+}
+
+# Prints "FAMILY VETH VXLAN SOCAT IPIPD", median RTTs in microseconds.
 latency_run() {
-	local fam=$1 la lb ia ib plen ns side l r nodad=
+	local fam=$1 la lb plen ns side l r nodad= peer rtts=
 	[ "$fam" = 6 ] && nodad=nodad
 	if [ "$fam" = 4 ]; then
-		la=192.0.2.1 lb=192.0.2.2 ia=10.9.0.1 ib=10.9.0.2 plen=24
+		la=192.0.2.1 lb=192.0.2.2 plen=24
 	else
-		la=2001:db8::1 lb=2001:db8::2 ia=fd00:9::1 ib=fd00:9::2 plen=64
+		la=2001:db8::1 lb=2001:db8::2 plen=64
 	fi
 	ip netns add "$NS_A" && ip netns add "$NS_B" &&
 	ip link add "${VETH}a" netns "$NS_A" type veth peer name "${VETH}b" \
-	    netns "$NS_B" || return 1
+	    netns "$NS_B" ||
+		{ echo "IPv$fam: could not make the namespaces"; return 1; }
 	for side in A B; do
 		if [ $side = A ]; then ns=$NS_A l=$la r=$lb
 		else ns=$NS_B l=$lb r=$la; fi
@@ -204,13 +246,29 @@ latency_run() {
 			sleep 0.1
 		done
 		grep -q 'tunnel up:' "$OUT/lat-$fam-$side.log" ||
-			{ echo "ipipd $side did not come up"; return 1; }
-		l=$ia; [ $side = B ] && l=$ib
-		ip -n "$ns" addr add "$l/$plen" dev "iplat$$" $nodad
+			{ echo "IPv$fam: ipipd $side did not come up"; return 1; }
+		l=1; [ $side = B ] && l=2
+		ip -n "$ns" addr add "$(lat_inner "$fam" 9 $l)" dev "iplat$$" $nodad
 	done
-	ip netns exec "$NS_A" ping -"$fam" -c 3 -i 0.2 -W 2 "$ib" >/dev/null 2>&1
-	echo "$fam $(median_rtt_us "$NS_A" "$fam" "$lb") $(median_rtt_us "$NS_A" "$fam" "$ib")"
-	lat_cleanup
+	lat_peers "$fam" "$la" "$lb" "$nodad"
+	for peer in "$lb" 7 8 9; do
+		[ "$peer" = "$lb" ] || peer=$(lat_inner "$fam" "$peer" 2)
+		peer=${peer%/*}
+		# Warm up: neighbour discovery, first-packet paths.
+		ip netns exec "$NS_A" ping -"$fam" -c 3 -i 0.2 -W 2 "$peer" \
+		    >/dev/null 2>&1
+		rtts="$rtts $(median_rtt_us "$NS_A" "$fam" "$peer")"
+	done
+	echo "$fam$rtts"
+}
+
+# The cost of waking a sleeping process, across two CPUs and on one:
+# the floor under any user-space tunnel's added latency.
+wake_floor() {
+	local w=$BUILD/tests/wake_rtt
+	[ -x "$w" ] || { echo "  (no $w: make $w)"; return; }
+	[ "$(nproc)" -gt 1 ] && "$w" 0 1 | sed 's/^/  /'
+	"$w" 0 0 | sed 's/^/  /'
 }
 
 # --------------------------------------------------------------- main
@@ -244,11 +302,21 @@ for fam in $FAMILIES; do
 	done
 done
 echo >>"$SUMMARY"
-echo "ping RTT, median of 100 (us): family  bare-veth  through-ipipd  added" >>"$SUMMARY"
-for fam in $FAMILIES; do
-	latency_run "$fam" | awk '{ a = ($2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/) ? $3 - $2 : "-"
-	    printf "  IPv%s  %s  %s  %s\n", $1, $2, $3, a }' >>"$SUMMARY"
-done
+{
+	echo "ping RTT, median of 100 (us), in brackets added over the bare veth:"
+	printf '  %-6s %-6s %-14s %-14s %s\n' family veth kernel-vxlan socat ipipd
+	for fam in $FAMILIES; do
+		# Not in a pipeline: LAT_PIDS must reach lat_cleanup here.
+		latency_run "$fam" >"$OUT/lat-$fam.txt"
+		lat_cleanup
+		awk 'function added(v) { return (v ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/) ? sprintf("%s (+%d)", v, v - $2) : v }
+		NF == 5 { printf "  IPv%-2s   %-6s %-14s %-14s %s\n", $1, $2,
+		    added($3), added($4), added($5); next }
+		{ print "  " $0 }' "$OUT/lat-$fam.txt"
+	done
+	echo "wake-up round trip of two processes over pipes (us; CPUs A/B):"
+	wake_floor
+} >>"$SUMMARY"
 echo
 cat "$SUMMARY"
 echo "summary: $SUMMARY"
