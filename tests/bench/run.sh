@@ -218,7 +218,7 @@ lat_peers() { # FAMILY LOCAL-A LOCAL-B NODAD
 
 # Prints "FAMILY VETH VXLAN SOCAT IPIPD", median RTTs in microseconds.
 latency_run() {
-	local fam=$1 la lb plen ns side l r nodad= peer rtts=
+	local fam=$1 la lb plen ns side l r nodad='' peer rtts=''
 	[ "$fam" = 6 ] && nodad=nodad
 	if [ "$fam" = 4 ]; then
 		la=192.0.2.1 lb=192.0.2.2 plen=24
