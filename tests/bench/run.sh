@@ -309,7 +309,7 @@ echo >>"$SUMMARY"
 		# Not in a pipeline: LAT_PIDS must reach lat_cleanup here.
 		latency_run "$fam" >"$OUT/lat-$fam.txt"
 		lat_cleanup
-		awk 'function added(v) { return (v ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/) ? sprintf("%s (+%d)", v, v - $2) : v }
+		awk 'function added(v) { return (v ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/) ? sprintf("%s (%+d)", v, v - $2) : v }
 		NF == 5 { printf "  IPv%-2s   %-6s %-14s %-14s %s\n", $1, $2,
 		    added($3), added($4), added($5); next }
 		{ print "  " $0 }' "$OUT/lat-$fam.txt"
