@@ -41,6 +41,43 @@ addr_is_set(const struct tun_addr *a)
 	return a->af == AF_INET || a->af == AF_INET6;
 }
 
+/*
+ * Why a can be no tunnel endpoint, or NULL when it is a unicast address.
+ * Outer packets to these would loop back, fan out or leave as the other
+ * family (an IPv4-mapped address on an IPv6 socket).
+ */
+const char *
+addr_not_unicast(const struct tun_addr *a)
+{
+	const uint8_t	*b = (const uint8_t *)&a->u;
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	switch (a->af) {
+	case AF_INET:
+		if (b[0] == 0)
+			return "not a host address (0.0.0.0/8)";
+		if (b[0] == 127)
+			return "a loopback address";
+		if (b[0] >= 224 && b[0] < 240)
+			return "a multicast address";
+		if (b[0] >= 240)
+			return "a reserved or broadcast address";
+		return NULL;
+	case AF_INET6:
+		if (IN6_IS_ADDR_UNSPECIFIED(&a->u.v6))
+			return "the unspecified address";
+		if (IN6_IS_ADDR_LOOPBACK(&a->u.v6))
+			return "a loopback address";
+		if (IN6_IS_ADDR_MULTICAST(&a->u.v6))
+			return "a multicast address";
+		if (memcmp(b, mapped, sizeof(mapped)) == 0)
+			return "an IPv4-mapped address";
+		return NULL;
+	}
+	return "no address";
+}
+
 /* A struct tun_addr from another process: a known family or none. */
 int
 addr_valid(const struct tun_addr *a)

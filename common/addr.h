@@ -37,5 +37,6 @@ int		 addr_is_set(const struct tun_addr *);
 const char	*addr_fmt(const struct tun_addr *, char *, size_t);
 int		 addr_parse(const char *, struct tun_addr *);
 int		 addr_valid(const struct tun_addr *);
+const char	*addr_not_unicast(const struct tun_addr *);
 
 #endif /* IPIPD_ADDR_H */

@@ -140,6 +140,7 @@ struct route_info {
 	struct tun_addr	 src;		/* preferred source */
 	unsigned int	 oif;		/* outgoing interface */
 	uint32_t	 mtu;		/* route MTU, else link MTU */
+	uint8_t		 type;		/* RTN_UNICAST, RTN_LOCAL, ... */
 };
 
 /* The parent's whole state. */

@@ -137,9 +137,13 @@ kw_dev(struct ipipd_conf *c, const char *v, char *err, size_t len)
 static int
 kw_local(struct ipipd_conf *c, const char *v, char *err, size_t len)
 {
+	const char	*why;
+
 	if (addr_parse(v, &c->local) == -1)
 		return kw_err(err, len, "bad local '%s': not an IPv4 or IPv6 "
 		    "address", v);
+	if ((why = addr_not_unicast(&c->local)) != NULL)
+		return kw_err(err, len, "bad local '%s': %s", v, why);
 	return 0;
 }
 
@@ -147,10 +151,14 @@ static int
 kw_remote(struct ipipd_conf *c, const char *v, char *err, size_t len)
 {
 	struct tun_addr	 a;
+	const char	*why;
 
-	if (addr_parse(v, &a) == -1 && !valid_hostname(v))
-		return kw_err(err, len, "bad remote '%s': not an address or "
-		    "host name", v);
+	if (addr_parse(v, &a) == -1) {
+		if (!valid_hostname(v))
+			return kw_err(err, len, "bad remote '%s': not an "
+			    "address or host name", v);
+	} else if ((why = addr_not_unicast(&a)) != NULL)
+		return kw_err(err, len, "bad remote '%s': %s", v, why);
 	strlcpy(c->remote, v, sizeof(c->remote));
 	return 0;
 }

@@ -201,16 +201,28 @@ clash(const char *fmt, ...)
 
 /*
  * Put the configured addresses and routes on the (up) TUN device.  A
- * route that holds the remote would send the outer packets into the
- * tunnel itself: refused before anything is added.
+ * route that holds the remote, or the prefix an address puts on the
+ * device, would send the outer packets into the tunnel itself: refused
+ * before anything is added.
  */
 void
 ifaddr_apply(struct ipipd *env)
 {
 	const struct ipipd_conf	*c = &env->conf;
+	const struct tun_addr	*p;
 	char			 b[ADDR_STRLEN + 8], r[ADDR_STRLEN];
 	int			 i;
 
+	for (i = 0; i < c->naddrs; i++) {
+		/* With a peer the kernel routes the peer's prefix. */
+		p = addr_is_set(&c->addrs[i].peer) ? &c->addrs[i].peer :
+		    &c->addrs[i].addr;
+		if (prefix_holds(p, c->addrs[i].plen, &env->remote))
+			fatalx("address %s on %s holds the remote %s: the "
+			    "outer packets would go into the tunnel",
+			    prefix_fmt(p, c->addrs[i].plen, b, sizeof(b)),
+			    c->dev, addr_fmt(&env->remote, r, sizeof(r)));
+	}
 	for (i = 0; i < c->nroutes; i++)
 		if (prefix_holds(&c->routes[i].dst, c->routes[i].plen,
 		    &env->remote))

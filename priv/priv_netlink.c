@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 
 #include <net/if.h>
+#include <netinet/ip.h>
 #include <linux/rtnetlink.h>
 
 #include <errno.h>
@@ -172,6 +173,7 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 	rtm = mnl_nlmsg_get_payload(nlh);
 	if (rtm->rtm_family != rp->af)
 		return MNL_CB_OK;
+	rp->ri->type = rtm->rtm_type;
 	if (mnl_attr_parse(nlh, sizeof(*rtm), route_attr_cb, rp) ==
 	    MNL_CB_ERROR)
 		return MNL_CB_ERROR;
@@ -227,6 +229,9 @@ nl_route_get(struct mnl_socket *nl, const struct tun_addr *dst,
 	}
 	if (ri->mtu == 0 && nl_link_mtu(nl, ri->oif, &ri->mtu) == -1)
 		return -1;
+	/* Loopback's 65536 and the like: no IP packet is larger. */
+	if (ri->mtu > IP_MAXPACKET)
+		ri->mtu = IP_MAXPACKET;
 	return 0;
 }
 

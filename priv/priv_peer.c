@@ -24,8 +24,10 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <linux/rtnetlink.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ipipd.h"
@@ -68,6 +70,38 @@ resolve_answer_valid(const struct msg_resolve_answer *ans)
 	return 1;
 }
 
+/*
+ * NULL and *ri filled when the kernel has a unicast route to a that
+ * does not lead into our own TUN device (the outer packets would be
+ * encapsulated again and again), else why a cannot be the remote.
+ */
+static const char *
+remote_route(struct ipipd *env, const struct tun_addr *a,
+    struct route_info *ri, char *buf, size_t len)
+{
+	const char	*why;
+
+	if ((why = addr_not_unicast(a)) != NULL) {
+		snprintf(buf, len, "the remote is %s", why);
+		return buf;
+	}
+	if (nl_route_get(env->res.nl, a, ri) == -1)
+		return "no route to the remote";
+	if (ri->type == RTN_LOCAL)
+		return "the remote is an address of this host";
+	if (ri->type != RTN_UNICAST) {
+		snprintf(buf, len, "the route to the remote is not unicast "
+		    "(type %u)", ri->type);
+		return buf;
+	}
+	if (ri->oif == env->res.ifindex) {
+		snprintf(buf, len, "the route to the remote goes through %s "
+		    "itself", env->conf.dev);
+		return buf;
+	}
+	return NULL;
+}
+
 static int
 answer_has(const struct msg_resolve_answer *ans, const struct tun_addr *a)
 {
@@ -82,18 +116,21 @@ answer_has(const struct msg_resolve_answer *ans, const struct tun_addr *a)
 /*
  * The remote to use from an answer: the current one if it is still
  * there, else the first address of the preferred family (IPv6 first,
- * as userland-ipip, unless the family is pinned) that has a route.
+ * as userland-ipip, unless the family is pinned) with a usable route.
+ * On failure, why names the last address tried and what was wrong.
  */
 static int
 pick_remote(struct ipipd *env, const struct msg_resolve_answer *ans,
-    struct tun_addr *out)
+    struct tun_addr *out, char *why, size_t whylen)
 {
 	static const int	 order[2] = { AF_INET6, AF_INET };
 	struct route_info	 ri;
-	char			 buf[ADDR_STRLEN];
+	char			 buf[ADDR_STRLEN], rb[128];
+	const char		*bad;
 	uint32_t		 i;
 	int			 f;
 
+	why[0] = '\0';
 	if (addr_is_set(&env->remote) && answer_has(ans, &env->remote)) {
 		*out = env->remote;
 		return 0;
@@ -104,11 +141,13 @@ pick_remote(struct ipipd *env, const struct msg_resolve_answer *ans,
 		for (i = 0; i < ans->naddrs; i++) {
 			if (ans->addrs[i].af != order[f])
 				continue;
-			if (nl_route_get(env->res.nl, &ans->addrs[i],
-			    &ri) == -1) {
-				log_info("remote %s: no route: %s", addr_fmt(
-				    &ans->addrs[i], buf, sizeof(buf)),
-				    strerror(errno));
+			bad = remote_route(env, &ans->addrs[i], &ri, rb,
+			    sizeof(rb));
+			if (bad != NULL) {
+				snprintf(why, whylen, "%s: %s", addr_fmt(
+				    &ans->addrs[i], buf, sizeof(buf)), bad);
+				log_info("remote %s not used: %s",
+				    env->conf.remote, why);
 				continue;
 			}
 			*out = ans->addrs[i];
@@ -182,15 +221,15 @@ peer_recheck(struct ipipd *env)
 	struct route_info	 ri;
 	struct tun_addr		 local;
 	uint32_t		 mtu = env->outer_mtu;
-	char			 l[ADDR_STRLEN], r[ADDR_STRLEN];
+	char			 l[ADDR_STRLEN], r[ADDR_STRLEN], rb[128];
 	const char		*why = NULL;
 
 	env->recheck_ms = 0;
 	if (!addr_is_set(&env->remote))
 		return;
 	memset(&local, 0, sizeof(local));
-	if (nl_route_get(env->res.nl, &env->remote, &ri) == -1) {
-		why = "no route to the remote";
+	if ((why = remote_route(env, &env->remote, &ri, rb, sizeof(rb))) !=
+	    NULL) {
 		/* The name may point elsewhere now. */
 		env->resolve_ms = mono_ms();
 	} else if (addr_is_set(&env->conf.local)) {
@@ -229,15 +268,20 @@ static void
 peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
 	struct route_info	 ri;
+	char			 why[ADDR_STRLEN + 128], rb[128];
+	const char		*bad;
 
 	if (ans->error != 0)
 		fatalx("cannot resolve remote %s: %s", env->conf.remote,
 		    ans->errstr);
-	if (pick_remote(env, ans, &env->remote) == -1 ||
-	    nl_route_get(env->res.nl, &env->remote, &ri) == -1)
-		fatalx("remote %s: no %saddress with a route to it",
+	if (pick_remote(env, ans, &env->remote, why, sizeof(why)) == -1)
+		fatalx("remote %s: no %saddress with a route to it%s%s%s",
 		    env->conf.remote, env->conf.af == AF_INET ? "IPv4 " :
-		    env->conf.af == AF_INET6 ? "IPv6 " : "");
+		    env->conf.af == AF_INET6 ? "IPv6 " : "", why[0] ? " (" :
+		    "", why, why[0] ? ")" : "");
+	if ((bad = remote_route(env, &env->remote, &ri, rb, sizeof(rb))) !=
+	    NULL)
+		fatalx("remote %s: %s", env->conf.remote, bad);
 	env->local = addr_is_set(&env->conf.local) ? env->conf.local : ri.src;
 	env->outer_mtu = ri.mtu;
 	if (env->conf.mtu > conf_max_mtu(&env->conf, env->remote.af))
@@ -259,7 +303,7 @@ static void
 peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
 	struct tun_addr	 next;
-	char		 a[ADDR_STRLEN], b[ADDR_STRLEN];
+	char		 a[ADDR_STRLEN], b[ADDR_STRLEN], why[ADDR_STRLEN + 128];
 
 	if (ans->error != 0) {
 		if (!env->resolve_failing)
@@ -279,7 +323,8 @@ peer_again(struct ipipd *env, const struct msg_resolve_answer *ans)
 		log_info("remote %s resolves again", env->conf.remote);
 	env->resolve_failing = 0;
 	env->resolve_backoff_ms = 0;
-	if (pick_remote(env, ans, &next) == -1 || addr_eq(&next, &env->remote))
+	if (pick_remote(env, ans, &next, why, sizeof(why)) == -1 ||
+	    addr_eq(&next, &env->remote))
 		return;
 	log_info("remote %s is now %s (was %s)", env->conf.remote,
 	    addr_fmt(&next, a, sizeof(a)), addr_fmt(&env->remote, b,
