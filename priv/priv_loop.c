@@ -157,7 +157,9 @@ child_log(struct child *c, struct imsg *imsg)
 	    memchr(m.line, '\0', sizeof(m.line)) == NULL ||
 	    m.pri < LOG_EMERG || m.pri > LOG_DEBUG)
 		fatalx("%s sent a malformed log message", c->name);
-	strnvis(safe, m.line, sizeof(safe), VIS_SAFE | VIS_OCTAL);
+	/* Newlines and escapes too: a child must not forge log lines. */
+	strnvis(safe, m.line, sizeof(safe), VIS_CSTYLE | VIS_NL | VIS_TAB |
+	    VIS_OCTAL);
 	/* A child cannot make the parent's log claim to be critical. */
 	logit(m.pri < LOG_ERR ? LOG_ERR : m.pri, "%s: %s", c->name, safe);
 }
@@ -169,6 +171,8 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 	case IMSG_ENGINE_READY:
 		if (imsg_get_len(imsg) != 0)
 			fatalx("engine sent a malformed ready message");
+		if (!env->engine_started)
+			fatalx("engine sent ready before it was started");
 		engine_ready(env);
 		break;
 	case IMSG_LOG:
@@ -194,6 +198,8 @@ dispatch_resolver(struct ipipd *env, struct imsg *imsg)
 	case IMSG_RESOLVE_ANSWER:
 		if (imsg_get_data(imsg, &ans, sizeof(ans)) == -1)
 			fatalx("resolver sent a malformed answer");
+		if (!env->resolving)
+			fatalx("resolver sent an answer to no question");
 		peer_resolved(env, &ans);
 		break;
 	case IMSG_LOG:
@@ -228,6 +234,13 @@ child_input(struct ipipd *env, struct child *c,
 		child_lost(env, c);
 		return;
 	}
+	/*
+	 * No child sends the parent an fd.  One sent with a message not
+	 * flagged as carrying it would wait in the queue, unclaimed and
+	 * open, until the child dies: refuse it as soon as it arrives.
+	 */
+	if (!TAILQ_EMPTY(&c->ibuf.fds))
+		fatalx("%s sent an unexpected fd", c->name);
 	for (;;) {
 		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
 			fatalx("%s sent a malformed message stream", c->name);

@@ -57,11 +57,16 @@ peer_request_resolve(struct ipipd *env)
 int
 resolve_answer_valid(const struct msg_resolve_answer *ans)
 {
+	const char	*p;
 	uint32_t	 i;
 
 	if (ans->naddrs > RESOLVE_ADDRS_MAX ||
 	    memchr(ans->errstr, '\0', sizeof(ans->errstr)) == NULL)
 		return 0;
+	/* It goes into the log as it is: printable ASCII only. */
+	for (p = ans->errstr; *p != '\0'; p++)
+		if (*p < ' ' || *p > '~')
+			return 0;
 	if (ans->error == 0 && ans->naddrs == 0)
 		return 0;
 	for (i = 0; i < ans->naddrs; i++)

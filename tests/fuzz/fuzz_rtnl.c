@@ -46,6 +46,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -180,6 +181,9 @@ fuzz_answer(const uint8_t *data, size_t size)
 	want = a.naddrs <= RESOLVE_ADDRS_MAX &&
 	    memchr(a.errstr, '\0', sizeof(a.errstr)) != NULL &&
 	    !(a.error == 0 && a.naddrs == 0);
+	for (i = 0; want && a.errstr[i] != '\0'; i++)
+		if (!isprint((unsigned char)a.errstr[i]))
+			want = 0;
 	for (i = 0; want && i < a.naddrs; i++)
 		if (a.addrs[i].af != AF_INET && a.addrs[i].af != AF_INET6)
 			want = 0;
