@@ -227,6 +227,9 @@ int	 priv_open_raw(int, int);
 struct mnl_socket *priv_open_netlink(void);
 int	 nl_route_get(struct mnl_socket *, const struct tun_addr *,
 	    struct route_info *);
+struct nlmsghdr;
+int	 nl_cb_run(const void *, size_t, uint32_t, uint32_t,
+	    int (*)(const struct nlmsghdr *, void *), void *);
 int	 nl_link_mtu(struct mnl_socket *, unsigned int, uint32_t *);
 int	 nl_link_set(struct mnl_socket *, unsigned int, uint32_t, int);
 int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,

@@ -67,7 +67,7 @@ nl_ack(struct mnl_socket *nl, struct nlmsghdr *nlh)
 	do {
 		if ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) == -1)
 			return -1;
-		ret = mnl_cb_run(buf, (size_t)n, seq,
+		ret = nl_cb_run(buf, (size_t)n, seq,
 		    mnl_socket_get_portid(nl), NULL, NULL);
 	} while (ret > MNL_CB_STOP);
 	return ret == MNL_CB_ERROR ? -1 : 0;

@@ -79,7 +79,7 @@ nl_msgs_valid(const void *buf, size_t len)
 }
 
 /* mnl_cb_run on a buffer whose message lengths were checked. */
-static int
+int
 nl_cb_run(const void *buf, size_t len, uint32_t seq, uint32_t portid,
     mnl_cb_t cb, void *arg)
 {

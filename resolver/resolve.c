@@ -36,17 +36,19 @@ answer_has(const struct msg_resolve_answer *ans, const struct tun_addr *a)
 }
 
 static void
-answer_add(struct msg_resolve_answer *ans, const struct sockaddr *sa)
+answer_add(struct msg_resolve_answer *ans, const struct sockaddr *sa,
+    socklen_t salen)
 {
 	struct tun_addr	 a;
 
 	if (ans->naddrs >= RESOLVE_ADDRS_MAX)
 		return;
 	memset(&a, 0, sizeof(a));
-	if (sa->sa_family == AF_INET) {
+	if (sa->sa_family == AF_INET && salen >= sizeof(struct sockaddr_in)) {
 		a.af = AF_INET;
 		a.u.v4 = ((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	} else if (sa->sa_family == AF_INET6) {
+	} else if (sa->sa_family == AF_INET6 &&
+	    salen >= sizeof(struct sockaddr_in6)) {
 		a.af = AF_INET6;
 		a.u.v6 =
 		    ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
@@ -75,8 +77,8 @@ resolve_name(const struct msg_resolve *req, struct msg_resolve_answer *ans)
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next)
 		if (ai->ai_addr != NULL &&
-		    ai->ai_addrlen >= sizeof(struct sockaddr_in))
-			answer_add(ans, ai->ai_addr);
+		    ai->ai_addrlen >= sizeof(sa_family_t))
+			answer_add(ans, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(res);
 	if (ans->naddrs == 0) {
 		ans->error = EAI_NONAME;
