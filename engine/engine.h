@@ -192,9 +192,11 @@ void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 
 /* icmp_recv.c */
 void	 icmp_recv_errors(struct engine *, int, int);
+void	 icmp_recv_msg(struct engine *, struct msghdr *, size_t, int, int);
 
 /* peer_unreach.c */
 void	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
+void	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
 
 /* pmtu.c */
 uint64_t now_ms(void);
