@@ -130,6 +130,7 @@ struct engine {
 	struct decap_state	 peer;		/* local, remote, carry */
 	struct pmtu		 pmtu;
 	int			 started;
+	int			 tun_gone;	/* device deleted: main.c */
 	uint16_t		 ip_id;		/* next outer IPv4 ID */
 	struct ratelimit	 icmp_rl;
 	struct pkt_slot		*slots;		/* ENGINE_BATCH of them */
