@@ -24,7 +24,8 @@
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
  *                         IMSG_FD_UDP, IMSG_ENCAP_CONF
- *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH
+ *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH,
+ *                         IMSG_TUN_GONE
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  */
@@ -55,6 +56,7 @@ enum imsg_type {
 	IMSG_PEER_UNREACH,	/* no payload: remote answers unreachable */
 	IMSG_FD_UDP,		/* fd: UDP socket;   struct msg_fd_udp */
 	IMSG_ENCAP_CONF,	/* struct msg_encap_conf */
+	IMSG_TUN_GONE,		/* no payload: the TUN device was deleted */
 	IMSG_MAX
 };
 

@@ -130,6 +130,7 @@ struct engine {
 	struct decap_state	 peer;		/* local, remote, carry */
 	struct pmtu		 pmtu;
 	int			 started;
+	int			 tun_gone;	/* device deleted: main.c */
 	uint16_t		 ip_id;		/* next outer IPv4 ID */
 	struct ratelimit	 icmp_rl;
 	struct pkt_slot		*slots;		/* ENGINE_BATCH of them */
@@ -192,9 +193,11 @@ void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 
 /* icmp_recv.c */
 void	 icmp_recv_errors(struct engine *, int, int);
+void	 icmp_recv_msg(struct engine *, struct msghdr *, size_t, int, int);
 
 /* peer_unreach.c */
 void	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
+void	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
 
 /* pmtu.c */
 uint64_t now_ms(void);

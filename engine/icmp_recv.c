@@ -21,6 +21,11 @@
  * MTU; other errors are relayed to the inner packet's sender when the
  * quote holds its header (RFC 2003 4, RFC 2473 8), else kept as soft
  * state (counted).  Never logged per packet, never fatal.
+ *
+ * On a raw socket the quote starts with our outer IP header; on a UDP
+ * socket (encap fou|gue) it starts after the UDP header, and where the
+ * datagram went is only in msg_name, which the kernel fills with the
+ * original destination (ip_recv_error, ipv6_recv_error).
  */
 
 #include <sys/socket.h>
@@ -130,9 +135,49 @@ soft:
 	e->stats.icmp_soft++;
 }
 
+/*
+ * Where the datagram an error is about was sent, from msg_name; left
+ * AF_UNSPEC when the kernel gave none of family af.
+ */
 static void
-handle_error(struct engine *e, const struct sock_extended_err *ee,
-    const uint8_t *q, size_t len, int af, int udp)
+errq_dst(const struct msghdr *m, int af, struct tun_addr *dst)
+{
+	const struct sockaddr_in	*s4 = m->msg_name;
+	const struct sockaddr_in6	*s6 = m->msg_name;
+
+	memset(dst, 0, sizeof(*dst));
+	if (m->msg_name == NULL)
+		return;
+	if (af == AF_INET && m->msg_namelen >= sizeof(*s4) &&
+	    s4->sin_family == AF_INET) {
+		dst->af = AF_INET;
+		dst->u.v4 = s4->sin_addr;
+	} else if (af == AF_INET6 && m->msg_namelen >= sizeof(*s6) &&
+	    s6->sin6_family == AF_INET6) {
+		dst->af = AF_INET6;
+		dst->u.v6 = s6->sin6_addr;
+	}
+}
+
+/* Is it about a packet to the remote?  Then the remote may have moved. */
+static void
+note_unreach(struct engine *e, const struct msghdr *m, const uint8_t *q,
+    size_t len, int af, int udp)
+{
+	struct tun_addr	 dst;
+
+	if (!udp) {
+		peer_unreach_note(e, q, len, af);
+		return;
+	}
+	errq_dst(m, af, &dst);
+	peer_unreach_note_dst(e, &dst);
+}
+
+static void
+handle_error(struct engine *e, const struct msghdr *m,
+    const struct sock_extended_err *ee, const uint8_t *q, size_t len, int af,
+    int udp)
 {
 	int	 toobig;
 
@@ -165,7 +210,7 @@ handle_error(struct engine *e, const struct sock_extended_err *ee,
 	    ee->ee_type == ICMP_UNREACH) ||
 	    (ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
 	    ee->ee_type == ICMP6_DST_UNREACH))
-		peer_unreach_note(e, q, len, af);
+		note_unreach(e, m, q, len, af, udp);
 	relay_unreachable(e, q, len, af, udp);
 }
 
@@ -188,6 +233,24 @@ find_ee(struct msghdr *m, struct sock_extended_err *buf)
 	return NULL;
 }
 
+/*
+ * One message of the error queue, as recvmsg(MSG_ERRQUEUE) returned it:
+ * len bytes of quote in its first iovec, the error in its control data,
+ * the original destination in msg_name.
+ */
+void
+icmp_recv_msg(struct engine *e, struct msghdr *m, size_t len, int af,
+    int udp)
+{
+	struct sock_extended_err	 eebuf;
+	const struct sock_extended_err	*ee;
+
+	if (m->msg_iovlen < 1 || len > m->msg_iov[0].iov_len ||
+	    (ee = find_ee(m, &eebuf)) == NULL)
+		return;
+	handle_error(e, m, ee, m->msg_iov[0].iov_base, len, af, udp);
+}
+
 static void
 drain_errors(struct engine *e, int fd, int af, int udp)
 {
@@ -197,8 +260,7 @@ drain_errors(struct engine *e, int fd, int af, int udp)
 		uint8_t		 buf[CMSG_SPACE(sizeof(struct sock_extended_err)
 				    + sizeof(struct sockaddr_in6)) + 64];
 	}				 cbuf;
-	struct sock_extended_err	 eebuf;
-	const struct sock_extended_err	*ee;
+	struct sockaddr_in6		 dst;	/* or sockaddr_in */
 	struct iovec			 iov;
 	struct msghdr			 m;
 	ssize_t				 n;
@@ -208,6 +270,8 @@ drain_errors(struct engine *e, int fd, int af, int udp)
 		memset(&m, 0, sizeof(m));
 		iov.iov_base = quote;
 		iov.iov_len = sizeof(quote);
+		m.msg_name = &dst;
+		m.msg_namelen = sizeof(dst);
 		m.msg_iov = &iov;
 		m.msg_iovlen = 1;
 		m.msg_control = cbuf.buf;
@@ -215,9 +279,7 @@ drain_errors(struct engine *e, int fd, int af, int udp)
 		n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 		if (n == -1)
 			break;	/* EAGAIN: drained */
-		if ((ee = find_ee(&m, &eebuf)) == NULL)
-			continue;
-		handle_error(e, ee, quote, (size_t)n, af, udp);
+		icmp_recv_msg(e, &m, (size_t)n, af, udp);
 	}
 }
 

@@ -128,6 +128,9 @@ net_input(struct engine *e, struct pollfd *pfd, int a, int p)
 {
 	int	 af = a ? AF_INET6 : AF_INET;
 
+	/* Never closed while polled: a bug, which a restart mends. */
+	if (pfd->revents & POLLNVAL)
+		fatalx("outer socket fd %d is not open", pfd->fd);
 	if (e->encap.type != ENCAP_NONE) {
 		if (pfd->revents & POLLERR)
 			icmp_recv_errors_udp(e, pfd->fd, af);
@@ -142,33 +145,59 @@ net_input(struct engine *e, struct pollfd *pfd, int a, int p)
 		fwd_net_to_tun(e, a, p);
 }
 
+/*
+ * The TUN device was deleted (ip link delete): the kernel detaches our
+ * fd, which then polls POLLERR for good and reads EBADFD.  Nothing can
+ * be forwarded again, and a restarted engine would get the same fd, so
+ * the parent is told and stops the daemon; until then only the channel
+ * to it is watched.  POLLNVAL would be our own bug: restarting mends it.
+ */
+static void
+tun_gone(struct engine *e, short revents)
+{
+	if (revents & POLLNVAL)
+		fatalx("TUN fd %d is not open", e->tun_fd);
+	e->tun_gone = 1;
+	log_debug("TUN fd detached (revents 0x%x), forwarding stopped",
+	    (unsigned int)revents);
+	if (imsg_compose(&e->ibuf, IMSG_TUN_GONE, 0, 0, -1, NULL, 0) == -1 ||
+	    imsg_flush(&e->ibuf) == -1)
+		fatal("TUN device report to parent");
+}
+
 static void
 engine_loop(struct engine *e)
 {
 	struct pollfd	 pfd[2 + RAW_PROTOS + UDP_SOCKS];
-	int		 n, i, a = 0, timeout;
+	int		 n, i, a = 0, timeout, fwd;
 
 	for (;;) {
 		pfd[0].fd = e->ibuf.fd;
 		pfd[0].events = POLLIN;
 		n = 1;
-		if (e->started) {
+		fwd = e->started && !e->tun_gone;
+		if (fwd) {
 			pfd[n].fd = e->tun_fd;
 			pfd[n++].events = POLLIN;
 			/* Only the current outer family's sockets. */
 			a = af_index(e->peer.remote.af);
 			n += net_fds(e, pfd + n);
 		}
-		timeout = udp_keepalive(e, now_ms());
+		timeout = fwd ? udp_keepalive(e, now_ms()) : -1;
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
 		}
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+		/* POLLNVAL too: the read fails and says why. */
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 			engine_dispatch_imsg(e);
-		if (!e->started || n == 1)
+		if (!fwd || n == 1)
 			continue;
+		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			tun_gone(e, pfd[1].revents);
+			continue;
+		}
 		if (pfd[1].revents & POLLIN)
 			fwd_tun_to_net(e);
 		for (i = 2; i < n; i++)

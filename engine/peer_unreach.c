@@ -48,13 +48,12 @@ quote_to_remote(const struct engine *e, const uint8_t *q, size_t len,
 	    memcmp(q + 24, &r->u.v6, 16) == 0;
 }
 
-void
-peer_unreach_note(struct engine *e, const uint8_t *q, size_t len, int af)
+/* One more error from the remote: tell the parent after a few. */
+static void
+unreach_count(struct engine *e)
 {
 	uint64_t	 now = now_ms();
 
-	if (!quote_to_remote(e, q, len, af))
-		return;
 	if (now - e->unreach_window_ms >= UNREACH_WINDOW_MS) {
 		e->unreach_window_ms = now;
 		e->unreach_count = 0;
@@ -64,4 +63,23 @@ peer_unreach_note(struct engine *e, const uint8_t *q, size_t len, int af)
 	if (imsg_compose(&e->ibuf, IMSG_PEER_UNREACH, 0, 0, -1, NULL,
 	    0) == -1 || imsg_flush(&e->ibuf) == -1)
 		fatal("unreachable report to parent");
+}
+
+/* Raw sockets: the error quotes our outer packet, q. */
+void
+peer_unreach_note(struct engine *e, const uint8_t *q, size_t len, int af)
+{
+	if (quote_to_remote(e, q, len, af))
+		unreach_count(e);
+}
+
+/*
+ * UDP sockets: the quote starts after the UDP header, so the outer
+ * destination is the one the kernel reported with the error, dst.
+ */
+void
+peer_unreach_note_dst(struct engine *e, const struct tun_addr *dst)
+{
+	if (addr_is_set(dst) && addr_eq(dst, &e->peer.remote))
+		unreach_count(e);
 }

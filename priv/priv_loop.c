@@ -164,6 +164,19 @@ child_log(struct child *c, struct imsg *imsg)
 	logit(m.pri < LOG_ERR ? LOG_ERR : m.pri, "%s: %s", c->name, safe);
 }
 
+/*
+ * Someone deleted the TUN device: its addresses and routes went with it
+ * and the fd is dead.  Restarting the engine would not bring it back,
+ * and making a new device would undo what the administrator did, so the
+ * daemon stops, as after an error.
+ */
+static void __attribute__((noreturn))
+tun_gone(struct ipipd *env)
+{
+	log_warnx("TUN device %s was deleted; exiting", env->conf.dev);
+	priv_shutdown(env, 1);
+}
+
 static void
 dispatch_engine(struct ipipd *env, struct imsg *imsg)
 {
@@ -182,6 +195,11 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 		if (imsg_get_len(imsg) != 0)
 			fatalx("engine sent a malformed unreachable message");
 		peer_unreachable(env);
+		break;
+	case IMSG_TUN_GONE:
+		if (imsg_get_len(imsg) != 0)
+			fatalx("engine sent a malformed TUN device message");
+		tun_gone(env);
 		break;
 	default:
 		fatalx("engine sent unexpected message type %u",
