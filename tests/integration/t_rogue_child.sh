@@ -30,15 +30,20 @@ mkdir "$BIN" || die "mkdir $BIN"
 cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$BIN/" ||
 	die "copy the build"
 
-# rogue AS MODE: the next daemon's AS (engine|resolver) is the rogue.
+# rogue MODE AS...: in the next daemon each AS (engine, resolver) is
+# the rogue.
 rogue() {
+	local as mode=$1
+	shift
 	# Replace, not overwrite: a binary may still be running.
 	rm -f "$BIN/ipipd-engine" "$BIN/ipipd-resolver"
 	cp "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$BIN/" ||
 		die "copy the build"
-	rm -f "$BIN/ipipd-$1"
-	cp "$ROGUE" "$BIN/ipipd-$1" || die "copy the rogue"
-	printf '%s\n' "$2" >"$BIN/rogue_mode" || die "rogue_mode"
+	for as in "$@"; do
+		rm -f "$BIN/ipipd-$as"
+		cp "$ROGUE" "$BIN/ipipd-$as" || die "copy the rogue"
+	done
+	printf '%s\n' "$mode" >"$BIN/rogue_mode" || die "rogue_mode"
 }
 
 # refused WHAT ERE: the daemon in A exits 1 within 10 s with /ERE/.
@@ -64,23 +69,24 @@ refused() {
 }
 
 log "=== resolver sends fds its messages do not announce"
-rogue resolver fd-noflag
+rogue fd-noflag resolver
 refused fd-noflag "resolver sent an unexpected fd"
 
 log "=== resolver puts an escape sequence in an error text"
-rogue resolver errstr-ctl
+rogue errstr-ctl resolver
 refused errstr-ctl "resolver sent a malformed answer"
 
 log "=== resolver answers twice"
-rogue resolver answer-twice
+rogue answer-twice resolver
 refused answer-twice "resolver sent an answer to no question"
 
 log "=== engine reports ready before it was started"
-rogue engine ready-early
+# A silent resolver too: with no answer, no start can come first.
+rogue ready-early engine resolver
 refused ready-early "engine sent ready before it was started"
 
 log "=== resolver forges log lines"
-rogue resolver log-forge
+rogue log-forge resolver
 LOG=$TMPD/log-forge.log
 IPIPD=$BIN/ipipd ipipd_up "$NS_A" "$LOG" dev tz$SID remote "$V4B"
 PID=$IPIPD_PID
