@@ -178,6 +178,9 @@ void	 conf_defaults(struct ipipd_conf *);
 int	 conf_keyword(struct ipipd_conf *, const char *, const char *, int *,
 	    char *, size_t);
 int	 conf_finish(struct ipipd_conf *, char *, size_t);
+int	 conf_check(struct ipipd_conf *, char *, size_t);
+int	 conf_check_mtu(const struct ipipd_conf *, int, char *, size_t);
+void	 conf_pin_word(const struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
 uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);

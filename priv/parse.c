@@ -463,16 +463,10 @@ finish_family(struct ipipd_conf *c, char *err, size_t len)
 	return 0;
 }
 
-/* Checks across keywords, once every word is in. */
-int
-conf_finish(struct ipipd_conf *c, char *err, size_t len)
+/* The header keywords of the outer family, and those encap does not use. */
+static int
+check_header_words(struct ipipd_conf *c, char *err, size_t len)
 {
-	if (!(c->seen & W_DEV))
-		return kw_err(err, len, "missing 'dev DEVICE'");
-	if (!(c->seen & W_REMOTE))
-		return kw_err(err, len, "missing 'remote ADDRESS'");
-	if (finish_family(c, err, len) == -1)
-		return -1;
 	if (c->af == AF_INET && (c->seen & (W_TCLASS | W_FLOWLABEL |
 	    W_ENCAPLIMIT))) {
 		c->bad = c->seen & W_TCLASS ? W_TCLASS :
@@ -492,15 +486,92 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 		return kw_err(err, len, "flowlabel and encaplimit are not used "
 		    "with encap fou or gue");
 	}
-	if (conf_finish_encap(c, err, len) == -1)
+	return 0;
+}
+
+/* With a pinned family the MTU is checked now, else once it is known. */
+static int
+check_pinned_mtu(struct ipipd_conf *c, char *err, size_t len)
+{
+	if (c->af == AF_UNSPEC || conf_check_mtu(c, c->af, err, len) == 0)
+		return 0;
+	c->bad = W_MTU;
+	return -1;
+}
+
+/* Checks across keywords, once every word is in. */
+int
+conf_finish(struct ipipd_conf *c, char *err, size_t len)
+{
+	if (!(c->seen & W_DEV))
+		return kw_err(err, len, "missing 'dev DEVICE'");
+	if (!(c->seen & W_REMOTE))
+		return kw_err(err, len, "missing 'remote ADDRESS'");
+	if (finish_family(c, err, len) == -1 ||
+	    check_header_words(c, err, len) == -1 ||
+	    conf_finish_encap(c, err, len) == -1)
 		return -1;
-	if (c->af != AF_UNSPEC && c->mtu > conf_max_mtu(c, c->af)) {
-		c->bad = W_MTU;
-		return kw_err(err, len, "mtu %u is too large: an outer %s "
-		    "packet holds at most %u bytes of inner packet", c->mtu,
-		    af_name(c->af), conf_max_mtu(c, c->af));
+	return check_pinned_mtu(c, err, len);
+}
+
+/*
+ * The same checks again for the configuration a reload would run with
+ * (priv_reload.c): the new words merged with what stays as start-up
+ * made it, the encap settings and the local address.  The family is
+ * pinned anew from c->af as the caller sets it (-4/-6, the kept local
+ * address); the encap keywords were checked among themselves then.
+ */
+int
+conf_check(struct ipipd_conf *c, char *err, size_t len)
+{
+	if (finish_family(c, err, len) == -1 ||
+	    check_header_words(c, err, len) == -1)
+		return -1;
+	return check_pinned_mtu(c, err, len);
+}
+
+/*
+ * The TUN MTU against what one outer packet over af holds; AF_UNSPEC:
+ * over either family, for a remote whose family is not known yet.
+ */
+int
+conf_check_mtu(const struct ipipd_conf *c, int af, char *err, size_t len)
+{
+	static const int	 afs[2] = { AF_INET, AF_INET6 };
+	int			 i;
+
+	for (i = 0; i < 2; i++) {
+		if (af != AF_UNSPEC && af != afs[i])
+			continue;
+		if (c->mtu > conf_max_mtu(c, afs[i]))
+			return kw_err(err, len, "mtu %u is too large: an outer "
+			    "%s packet holds at most %u bytes of inner packet",
+			    c->mtu, af_name(afs[i]), conf_max_mtu(c, afs[i]));
 	}
 	return 0;
+}
+
+/*
+ * For messages: the word that pins the outer family (finish_family()
+ * has checked that they agree), those a reload may change first.
+ */
+void
+conf_pin_word(const struct ipipd_conf *c, char *buf, size_t len)
+{
+	struct tun_addr	 r;
+	char		 a[ADDR_STRLEN];
+
+	if (addr_parse(c->remote, &r) == 0)
+		snprintf(buf, len, "remote %s", c->remote);
+	else if (mode_af(c->mode) != AF_UNSPEC)
+		snprintf(buf, len, "mode %s", modes[c->mode].name);
+	else if (addr_is_set(&c->local))
+		snprintf(buf, len, "local %s", addr_fmt(&c->local, a,
+		    sizeof(a)));
+	else if (c->af_flag != AF_UNSPEC)
+		snprintf(buf, len, "-%c", c->af_flag == AF_INET ? '4' : '6');
+	else
+		snprintf(buf, len, "the configuration");
 }
 
 /*

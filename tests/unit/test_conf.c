@@ -175,6 +175,70 @@ test_max_mtu(void **state)
 	assert_int_equal(conf_max_mtu(&c, AF_INET6), 65527);
 }
 
+/* conf_check_mtu: one family, or either (the smaller limit, IPv4). */
+static void
+test_check_mtu(void **state)
+{
+	const char	*w[] = { "dev", "t", "remote", "r", "mtu", "65520",
+			    NULL };
+	struct ipipd_conf	 c;
+
+	(void)state;
+	assert_int_equal(apply(&c, w), 0);
+	assert_int_equal(conf_check_mtu(&c, AF_INET6, err, sizeof(err)), 0);
+	assert_int_equal(conf_check_mtu(&c, AF_INET, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "mtu 65520 is too large: an outer IPv4 "
+	    "packet holds at most 65515"));
+	err[0] = '\0';
+	assert_int_equal(conf_check_mtu(&c, AF_UNSPEC, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "65515"));
+}
+
+/*
+ * conf_check on what a reload merges: good words alone, refused with
+ * what start-up kept (a local address, the encap settings).
+ */
+static void
+test_check_merged(void **state)
+{
+	const char	*v6[] = { "dev", "t", "remote", "2001:db8::2", NULL };
+	const char	*big[] = { "dev", "t", "remote", "192.0.2.2", "mtu",
+			    "65515", NULL };
+	struct ipipd_conf	 c;
+
+	(void)state;
+	assert_int_equal(apply(&c, v6), 0);
+	assert_int_equal(addr_parse("192.0.2.1", &c.local), 0);
+	c.af = c.local.af;	/* as priv_reload() pins it */
+	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "remote '2001:db8::2' is not an IPv4"));
+
+	assert_int_equal(apply(&c, big), 0);
+	c.encap = ENCAP_FOU;	/* 8 bytes of UDP header more */
+	c.af = c.af_flag;
+	assert_int_equal(conf_check(&c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "at most 65507 bytes"));
+}
+
+/* conf_pin_word names what pins the family, for the reload's messages. */
+static void
+test_pin_word(void **state)
+{
+	const char	*mode[] = { "dev", "t", "remote", "r", "mode", "ipip",
+			    NULL };
+	const char	*lit[] = { "dev", "t", "remote", "2001:db8::2", NULL };
+	struct ipipd_conf	 c;
+	char			 w[64];
+
+	(void)state;
+	assert_int_equal(apply(&c, mode), 0);
+	conf_pin_word(&c, w, sizeof(w));
+	assert_string_equal(w, "mode ipip");
+	assert_int_equal(apply(&c, lit), 0);
+	conf_pin_word(&c, w, sizeof(w));
+	assert_string_equal(w, "remote 2001:db8::2");
+}
+
 static char *
 write_file(const char *text)
 {
@@ -264,6 +328,9 @@ main(void)
 		cmocka_unit_test(test_offload_keyword),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_max_mtu),
+		cmocka_unit_test(test_check_mtu),
+		cmocka_unit_test(test_check_merged),
+		cmocka_unit_test(test_pin_word),
 		cmocka_unit_test(test_file),
 	};
 
