@@ -273,7 +273,7 @@ static void
 peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
 	struct route_info	 ri;
-	char			 why[ADDR_STRLEN + 128], rb[128];
+	char			 why[ADDR_STRLEN + 128], rb[128], err[256];
 	const char		*bad;
 
 	if (ans->error != 0)
@@ -289,11 +289,8 @@ peer_first(struct ipipd *env, const struct msg_resolve_answer *ans)
 		fatalx("remote %s: %s", env->conf.remote, bad);
 	env->local = addr_is_set(&env->conf.local) ? env->conf.local : ri.src;
 	env->outer_mtu = ri.mtu;
-	if (env->conf.mtu > conf_max_mtu(&env->conf, env->remote.af))
-		fatalx("mtu %u is too large: an outer %s packet holds at "
-		    "most %u bytes of inner packet", env->conf.mtu,
-		    env->remote.af == AF_INET ? "IPv4" : "IPv6",
-		    conf_max_mtu(&env->conf, env->remote.af));
+	if (conf_check_mtu(&env->conf, env->remote.af, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	env->tun_mtu = env->conf.mtu ? env->conf.mtu : default_tun_mtu(env);
 	if (env->tun_mtu < 68)
 		fatalx("outer MTU %u is too small for a tunnel", ri.mtu);
