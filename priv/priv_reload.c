@@ -20,7 +20,9 @@
  * privileges the parent gave up: header fields, mode, PMTU discovery,
  * MTU, the remote name and the resolve interval.  What would need them
  * (device, user, chroot) is named in the log and left as it is.  A
- * configuration with an error changes nothing.
+ * configuration with an error changes nothing, nor does one that,
+ * merged with what was kept, start-up would refuse or the running
+ * tunnel (its sockets, its remote address) cannot carry.
  */
 
 #include <stdio.h>
@@ -64,9 +66,131 @@ reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
 	if ((old->flags ^ new->flags) & CONF_OFFLOAD)
 		log_warnx("reload: offload on/off needs a restart; kept it");
 	/* Both families' raw sockets are open: only local pins it. */
-	if (old->af != new->af && addr_is_set(&old->local))
+	if (new->af != AF_UNSPEC && old->af != new->af &&
+	    addr_is_set(&old->local))
 		log_warnx("reload: a new outer family needs a restart; kept "
 		    "the old one");
+}
+
+/* What cannot change at run time stays as start-up made it. */
+static void
+reload_keep(const struct ipipd *env, struct ipipd_conf *c)
+{
+	conf_keep_fixed_encap(c, &env->conf);
+	strlcpy(c->dev, env->conf.dev, sizeof(c->dev));
+	if (addr_is_set(&env->conf.local))
+		c->local = env->conf.local;
+	else
+		memset(&c->local, 0, sizeof(c->local));
+	c->foreground = env->conf.foreground;
+	c->verbose = env->conf.verbose;
+	strlcpy(c->user, env->conf.user, sizeof(c->user));
+	strlcpy(c->chroot, env->conf.chroot, sizeof(c->chroot));
+	strlcpy(c->file, env->conf.file, sizeof(c->file));
+}
+
+static const char *
+af_name(int af)
+{
+	return af == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* A new name, or a new family to look it up in: resolve it again. */
+static int
+remote_changes(const struct ipipd *env, const struct ipipd_conf *c)
+{
+	return strcmp(c->remote, env->conf.remote) != 0 ||
+	    c->af != env->conf.af;
+}
+
+/*
+ * encap fou|gue has UDP sockets of the family start-up pinned only
+ * (priv_udp.c): a remote or mode of the other family would send on no
+ * socket.  It pins a host name like -4/-6.
+ */
+static int
+reload_check_udp(const struct ipipd *env, struct ipipd_conf *c, char *err,
+    size_t len)
+{
+	const struct priv_res	*r = &env->res;
+	char			 what[64];
+	int			 af;
+
+	if (c->encap == ENCAP_NONE || (r->udp[0][0] != -1 &&
+	    r->udp[1][0] != -1))
+		return 0;
+	af = r->udp[0][0] != -1 ? AF_INET : AF_INET6;
+	if (c->af == af)
+		return 0;
+	if (c->af == AF_UNSPEC) {
+		c->af = af;
+		/* The header words and the MTU, for this family now. */
+		return conf_check(c, err, len);
+	}
+	conf_pin_word(c, what, sizeof(what));
+	return kw_err(err, len, "%s needs outer %s, but encap %s opened UDP "
+	    "sockets for %s only (a restart opens them anew)", what,
+	    af_name(c->af), c->encap == ENCAP_FOU ? "fou" : "gue",
+	    af_name(af));
+}
+
+/*
+ * The address in use for a host name stays until the name answers in
+ * the new family, and for good if it has none: the new mode would go
+ * over the old family.  A new literal remote is taken as it answers.
+ */
+static int
+reload_check_remote(const struct ipipd *env, const struct ipipd_conf *c,
+    char *err, size_t len)
+{
+	struct tun_addr	 lit;
+	char		 what[64], a[ADDR_STRLEN];
+
+	if (c->af == AF_UNSPEC || !addr_is_set(&env->remote) ||
+	    env->remote.af == c->af || addr_parse(c->remote, &lit) == 0)
+		return 0;
+	conf_pin_word(c, what, sizeof(what));
+	return kw_err(err, len, "%s needs outer %s, but the tunnel runs to %s "
+	    "(%s) now; only a restart moves remote %s to the other family",
+	    what, af_name(c->af), addr_fmt(&env->remote, a, sizeof(a)),
+	    af_name(env->remote.af), c->remote);
+}
+
+/*
+ * The MTU must fit the outer family the tunnel runs over: the pinned
+ * one, else the current remote's, or either while a name is looked up
+ * anew (peer_first() checks the first answer the same way).
+ */
+static int
+reload_check_mtu(const struct ipipd *env, const struct ipipd_conf *c,
+    char *err, size_t len)
+{
+	int	 af = c->af;
+
+	if (af == AF_UNSPEC && addr_is_set(&env->remote) &&
+	    !remote_changes(env, c))
+		af = env->remote.af;
+	return conf_check_mtu(c, af, err, len);
+}
+
+/*
+ * The merged configuration as a whole, with start-up's checks (parse.c)
+ * and against what the running tunnel has: its sockets and remote.
+ */
+static int
+reload_check(const struct ipipd *env, struct ipipd_conf *c, char *err,
+    size_t len)
+{
+	/*
+	 * The family anew from the words, pinned first by what cannot
+	 * change: -4/-6 and local (then the new remote is named if wrong).
+	 */
+	c->af = addr_is_set(&c->local) ? c->local.af : c->af_flag;
+	if (conf_check(c, err, len) == -1 ||
+	    reload_check_udp(env, c, err, len) == -1 ||
+	    reload_check_remote(env, c, err, len) == -1)
+		return -1;
+	return reload_check_mtu(env, c, err, len);
 }
 
 void
@@ -81,22 +205,13 @@ priv_reload(struct ipipd *env)
 		return;
 	}
 	reload_fixed(&env->conf, &c);
-	conf_keep_fixed_encap(&c, &env->conf);
+	reload_keep(env, &c);
+	if (reload_check(env, &c, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; nothing changed", err);
+		return;
+	}
 	/* A new family (remote literal, mode) means choosing anew too. */
-	renamed = strcmp(c.remote, env->conf.remote) != 0 ||
-	    (c.af != env->conf.af && !addr_is_set(&env->conf.local));
-	/* Keep what cannot change; take everything else. */
-	strlcpy(c.dev, env->conf.dev, sizeof(c.dev));
-	if (addr_is_set(&env->conf.local)) {
-		c.local = env->conf.local;
-		c.af = env->conf.af;
-	} else
-		memset(&c.local, 0, sizeof(c.local));
-	c.foreground = env->conf.foreground;
-	c.verbose = env->conf.verbose;
-	strlcpy(c.user, env->conf.user, sizeof(c.user));
-	strlcpy(c.chroot, env->conf.chroot, sizeof(c.chroot));
-	strlcpy(c.file, env->conf.file, sizeof(c.file));
+	renamed = remote_changes(env, &c);
 	env->conf = c;
 	priv_udp_pmtudisc(env);
 	if (env->engine_started)
