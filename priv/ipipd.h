@@ -180,6 +180,7 @@ int	 conf_keyword(struct ipipd_conf *, const char *, const char *, int *,
 int	 conf_finish(struct ipipd_conf *, char *, size_t);
 int	 conf_check(struct ipipd_conf *, char *, size_t);
 int	 conf_check_mtu(const struct ipipd_conf *, int, char *, size_t);
+const char	*conf_af_name(int);
 void	 conf_pin_word(const struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);

@@ -423,8 +423,9 @@ mode_af(enum tun_mode m)
 	return AF_UNSPEC;
 }
 
-static const char *
-af_name(uint8_t af)
+/* For messages: "IPv4" or "IPv6". */
+const char *
+conf_af_name(int af)
 {
 	return af == AF_INET ? "IPv4" : "IPv6";
 }
@@ -440,7 +441,8 @@ finish_family(struct ipipd_conf *c, char *err, size_t len)
 	if (c->af != AF_UNSPEC && maf != AF_UNSPEC && c->af != maf) {
 		c->bad = W_MODE;
 		return kw_err(err, len, "mode %s carries over %s, not %s",
-		    modes[c->mode].name, af_name(maf), af_name(c->af));
+		    modes[c->mode].name, conf_af_name(maf),
+		    conf_af_name(c->af));
 	}
 	if (c->af == AF_UNSPEC)
 		c->af = maf;
@@ -448,7 +450,7 @@ finish_family(struct ipipd_conf *c, char *err, size_t len)
 		c->bad = W_REMOTE;
 		if (c->af != AF_UNSPEC && r.af != c->af)
 			return kw_err(err, len, "remote '%s' is not an %s "
-			    "address", c->remote, af_name(c->af));
+			    "address", c->remote, conf_af_name(c->af));
 		c->af = r.af;
 	}
 	if (addr_is_set(&c->local)) {
@@ -456,7 +458,7 @@ finish_family(struct ipipd_conf *c, char *err, size_t len)
 		if (c->af != AF_UNSPEC && c->local.af != c->af)
 			return kw_err(err, len, "local '%s' is not an %s "
 			    "address", addr_fmt(&c->local, buf, sizeof(buf)),
-			    af_name(c->af));
+			    conf_af_name(c->af));
 		c->af = c->local.af;
 	}
 	c->bad = 0;
@@ -546,7 +548,8 @@ conf_check_mtu(const struct ipipd_conf *c, int af, char *err, size_t len)
 		if (c->mtu > conf_max_mtu(c, afs[i]))
 			return kw_err(err, len, "mtu %u is too large: an outer "
 			    "%s packet holds at most %u bytes of inner packet",
-			    c->mtu, af_name(afs[i]), conf_max_mtu(c, afs[i]));
+			    c->mtu, conf_af_name(afs[i]),
+			    conf_max_mtu(c, afs[i]));
 	}
 	return 0;
 }

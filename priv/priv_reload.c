@@ -89,12 +89,6 @@ reload_keep(const struct ipipd *env, struct ipipd_conf *c)
 	strlcpy(c->file, env->conf.file, sizeof(c->file));
 }
 
-static const char *
-af_name(int af)
-{
-	return af == AF_INET ? "IPv4" : "IPv6";
-}
-
 /* A new name, or a new family to look it up in: resolve it again. */
 static int
 remote_changes(const struct ipipd *env, const struct ipipd_conf *c)
@@ -130,8 +124,8 @@ reload_check_udp(const struct ipipd *env, struct ipipd_conf *c, char *err,
 	conf_pin_word(c, what, sizeof(what));
 	return kw_err(err, len, "%s needs outer %s, but encap %s opened UDP "
 	    "sockets for %s only (a restart opens them anew)", what,
-	    af_name(c->af), c->encap == ENCAP_FOU ? "fou" : "gue",
-	    af_name(af));
+	    conf_af_name(c->af), c->encap == ENCAP_FOU ? "fou" : "gue",
+	    conf_af_name(af));
 }
 
 /*
@@ -152,8 +146,8 @@ reload_check_remote(const struct ipipd *env, const struct ipipd_conf *c,
 	conf_pin_word(c, what, sizeof(what));
 	return kw_err(err, len, "%s needs outer %s, but the tunnel runs to %s "
 	    "(%s) now; only a restart moves remote %s to the other family",
-	    what, af_name(c->af), addr_fmt(&env->remote, a, sizeof(a)),
-	    af_name(env->remote.af), c->remote);
+	    what, conf_af_name(c->af), addr_fmt(&env->remote, a,
+	    sizeof(a)), conf_af_name(env->remote.af), c->remote);
 }
 
 /*
