@@ -24,9 +24,10 @@
  *     setpriv(1)): it cannot change its ids, groups or bounding set, so
  *     it checks that whoever started it already made them right, and
  *     refuses to run otherwise.  After start-up both ways end the same:
- *     the service user, no supplementary groups, CAP_NET_ADMIN alone in
- *     the effective and permitted sets, nothing inheritable or ambient,
- *     a bounding set of at most CAP_NET_ADMIN and CAP_NET_RAW.
+ *     the service user, no supplementary group but its own primary one
+ *     (which grants nothing more), CAP_NET_ADMIN alone in the effective
+ *     and permitted sets, nothing inheritable or ambient, a bounding set
+ *     of at most CAP_NET_ADMIN and CAP_NET_RAW.
  */
 
 #include <sys/prctl.h>
@@ -40,6 +41,7 @@
 
 #include <cap-ng.h>
 
+#include "groups.h"
 #include "ipipd.h"
 #include "log.h"
 
@@ -86,6 +88,7 @@ cap_allowed(int cap)
 void
 priv_check_start(uid_t uid, gid_t gid)
 {
+	char	 why[160];
 	int	 cap;
 
 	if (geteuid() == 0)
@@ -95,9 +98,11 @@ priv_check_start(uid_t uid, gid_t gid)
 		fatalx("must be started as root or as the service user (uid "
 		    "%ld gid %ld), not uid %ld gid %ld", (long)uid, (long)gid,
 		    (long)geteuid(), (long)getegid());
-	if (getgroups(0, NULL) != 0)
-		fatalx("started as the service user with supplementary "
-		    "groups; start it without (setpriv --clear-groups)");
+	/* Its own group is what User= (initgroups) always leaves. */
+	if (groups_only_own(gid, why, sizeof(why)) == -1)
+		fatalx("started as the service user with %s; start it with "
+		    "no other group (setpriv --clear-groups, or --groups=%ld)",
+		    why, (long)gid);
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN) ||
 	    !capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW))
