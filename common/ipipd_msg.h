@@ -23,9 +23,9 @@
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
- *                         IMSG_FD_UDP, IMSG_ENCAP_CONF
+ *                         IMSG_FD_UDP, IMSG_ENCAP_CONF, IMSG_PING
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH,
- *                         IMSG_TUN_GONE
+ *                         IMSG_TUN_GONE, IMSG_PONG
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  */
@@ -57,6 +57,8 @@ enum imsg_type {
 	IMSG_FD_UDP,		/* fd: UDP socket;   struct msg_fd_udp */
 	IMSG_ENCAP_CONF,	/* struct msg_encap_conf */
 	IMSG_TUN_GONE,		/* no payload: the TUN device was deleted */
+	IMSG_PING,		/* struct msg_ping: answer to show you run */
+	IMSG_PONG,		/* struct msg_ping: the answer, same seq */
 	IMSG_MAX
 };
 
@@ -154,6 +156,14 @@ struct msg_resolve_answer {
 	uint32_t	 naddrs;	/* valid entries in addrs */
 	struct tun_addr	 addrs[RESOLVE_ADDRS_MAX];
 	char		 errstr[128];	/* gai_strerror(error), NUL ended */
+};
+
+/*
+ * The watchdog (priv_watchdog.c): the parent tells systemd it is alive
+ * only when the engine answers, so a hung engine is noticed too.
+ */
+struct msg_ping {
+	uint32_t	 seq;		/* echoed in the pong */
 };
 
 struct msg_log {

@@ -222,6 +222,18 @@ recv_start(struct engine *e, struct imsg *imsg)
 	log_debug("forwarding");
 }
 
+/* The parent's watchdog asks whether the loop still turns. */
+static void
+recv_ping(struct engine *e, struct imsg *imsg)
+{
+	struct msg_ping	 p;
+
+	get_payload(imsg, &p, sizeof(p), "ping");
+	if (imsg_compose(&e->ibuf, IMSG_PONG, 0, 0, -1, &p, sizeof(p)) == -1 ||
+	    imsg_flush(&e->ibuf) == -1)
+		fatal("pong to parent");
+}
+
 static void
 engine_handle(struct engine *e, struct imsg *imsg)
 {
@@ -251,6 +263,9 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		if (imsg_get_len(imsg) != 0)
 			fatalx("status message with a payload");
 		engine_log_status(e);
+		break;
+	case IMSG_PING:
+		recv_ping(e, imsg);
 		break;
 	default:
 		fatalx("unexpected message type %u from parent",

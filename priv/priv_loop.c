@@ -129,7 +129,7 @@ handle_signal(struct ipipd *env)
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			priv_shutdown(env, 0);
 		case SIGHUP:
-			priv_reload(env);
+			reload_signal(env, &si);
 			break;
 		case SIGUSR1:
 			priv_log_status(env);
@@ -200,6 +200,9 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 		if (imsg_get_len(imsg) != 0)
 			fatalx("engine sent a malformed TUN device message");
 		tun_gone(env);
+		break;
+	case IMSG_PONG:
+		watchdog_pong(env, imsg);
 		break;
 	default:
 		fatalx("engine sent unexpected message type %u",
@@ -283,7 +286,7 @@ child_output(struct child *c)
 static int
 next_timeout(struct ipipd *env, uint64_t now)
 {
-	uint64_t	 t[4], min = 0;
+	uint64_t	 t[5], min = 0;
 	int		 i;
 
 	t[0] = env->recheck_ms;
@@ -295,7 +298,8 @@ next_timeout(struct ipipd *env, uint64_t now)
 	    env->resolver.alive ? env->resolve_ms : 0;
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
-	for (i = 0; i < 4; i++)
+	t[4] = watchdog_due(env);
+	for (i = 0; i < 5; i++)
 		if (t[i] != 0 && (min == 0 || t[i] < min))
 			min = t[i];
 	if (min == 0)
@@ -347,5 +351,6 @@ priv_loop(struct ipipd *env)
 		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
+		watchdog_tick(env, now);
 	}
 }
