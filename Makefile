@@ -188,6 +188,7 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
 	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
 	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
+	install -m 0644 dist/ambient.conf $(DESTDIR)$(DOCDIR)/examples/ambient.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
@@ -199,6 +200,7 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/ambient.conf \
 	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
