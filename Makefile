@@ -76,7 +76,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench bench-raw
+		apparmor apparmor-test systemd-test deb bench bench-raw
 
 all: $(BINS)
 
@@ -217,6 +217,11 @@ deb:
 # AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
 apparmor-test:
 	BUILD=$(BUILD) tests/apparmor/run.sh
+
+# The package of `make deb` under systemd as PID 1, AppArmor enforcing,
+# in the kernel VM (tests/systemd/run.sh).
+systemd-test: deb
+	tests/systemd/run.sh $(DEBDIR)/ipipd_*_$(shell dpkg --print-architecture).deb
 
 clean:
 	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb build-offload-off
