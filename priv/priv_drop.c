@@ -42,7 +42,7 @@
 #include <cap-ng.h>
 
 #include "groups.h"
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /*

@@ -35,7 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 static struct sockaddr_un	 notify_sun;

@@ -31,7 +31,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /*

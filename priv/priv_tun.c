@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define TUN_PATH	"/dev/net/tun"

@@ -26,7 +26,7 @@
 
 #include <sys/types.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 void

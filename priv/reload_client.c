@@ -35,7 +35,7 @@
 
 #include <cap-ng.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 static void
