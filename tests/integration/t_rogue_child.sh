@@ -13,6 +13,9 @@
 #   ready-early   the engine says it forwards before it was started
 #                 (which would let a daemonised ipipd report success):
 #                 refused
+#   pong-unasked  a watchdog answer to no ping: refused
+#   pong-wrong    a watchdog answer with another number than the ping's
+#                 (the watchdog on: WATCHDOG_USEC): refused
 #   log-forge     a newline and an escape in a log line: logged on one
 #                 line with both escaped, and the tunnel comes up
 #
@@ -84,6 +87,16 @@ log "=== engine reports ready before it was started"
 # A silent resolver too: with no answer, no start can come first.
 rogue ready-early engine resolver
 refused ready-early "engine sent ready before it was started"
+
+log "=== engine answers a ping it was not sent"
+rogue pong-unasked engine resolver
+refused pong-unasked "engine sent a pong to no ping"
+
+log "=== engine answers the watchdog's ping with another number"
+# The notify socket need not exist: only a pong that passed would use it.
+rogue pong-wrong engine resolver
+NOTIFY_SOCKET=$TMPD/no.sock WATCHDOG_USEC=300000 \
+    refused pong-wrong "engine answered ping 2, not 1"
 
 log "=== resolver forges log lines"
 rogue log-forge resolver
