@@ -111,6 +111,8 @@ check "AppArmor is enabled" test "$(cat /sys/module/apparmor/parameters/enabled)
 # minute each under emulation (as debconf's man-db/auto-update=false).
 rm -f /var/lib/man-db/auto-update
 before_install=$(upper)
+# What the host (the lower layer) already has there besides the chroot.
+varlib_before=$(ls -A /var/lib/ipipd 2>/dev/null | grep -vx empty)
 
 # ---- the package
 out=$(dpkg -i "$DEB" 2>&1)
@@ -307,8 +309,14 @@ left=$(diff <(echo "$before_install") <(upper) | sed -n 's/^> //p' |
 say "after purge, besides the test's files, the overlay holds:"
 echo "${left:-    (nothing)}" | sed 's/^/    | /'
 check "after purge: nothing of the package left" test -z "$left"
-for d in /usr/libexec/ipipd /usr/share/doc/ipipd /var/lib/ipipd \
+for d in /usr/libexec/ipipd /usr/share/doc/ipipd /var/lib/ipipd/empty \
     /etc/apparmor.d/local/usr.sbin.ipipd /etc/apparmor.d/usr.sbin.ipipd; do
 	check "after purge: no $d" test ! -e "$d"
 done
+if [ -z "$varlib_before" ]; then
+	check "after purge: no /var/lib/ipipd" test ! -e /var/lib/ipipd
+else
+	eq "after purge: /var/lib/ipipd holds what the host had there" \
+	    "$(ls -A /var/lib/ipipd | tr '\n' ' ')" "$(echo "$varlib_before" | tr '\n' ' ')"
+fi
 say "kept, as Debian does: user $(getent passwd _ipipd | cut -d: -f1-3), the administrator's files: $(ls /etc/ipipd 2>/dev/null | tr '\n' ' ')"
