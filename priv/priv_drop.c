@@ -17,7 +17,8 @@
 /*
  * The parent gives up root once everything privileged is open.  It is
  * started in one of two ways:
- *   - as root (by hand, or a plain init script): it opens what needs
+ *   - as root (by hand, an init script, or the shipped systemd unit
+ *     with a bounded capability set): it opens what needs
  *     privileges, then becomes the service user keeping CAP_NET_ADMIN;
  *   - as the service user with CAP_NET_ADMIN and CAP_NET_RAW as ambient
  *     capabilities (systemd's User= + AmbientCapabilities=, or
