@@ -136,8 +136,9 @@ for n in sda sdb; do
 	ip -n $n link set lo up
 	ip -n $n link set "v${n#sd}" up
 done
-# a names its remote: the resolver has work to do.
-echo "192.0.2.2 peer-b" >>/etc/hosts
+# Each names its remote (the resolver has work to do) and adds a route:
+# the two differ only in how they start, so their times compare.
+printf '192.0.2.2 peer-b\n192.0.2.1 peer-a\n' >>/etc/hosts
 mkdir -p /etc/ipipd
 cat >"$T/a.conf" <<EOF
 dev ipa
@@ -148,9 +149,10 @@ route 10.20.0.0/24
 EOF
 cat >"$T/b.conf" <<EOF
 dev ipb
-remote 192.0.2.1
+remote peer-a
 address 10.1.0.2 peer 10.1.0.1
 address fd01::2 peer fd01::1
+route 10.30.0.0/24
 EOF
 # As the example says: root:_ipipd 0640 (a reload reads it as _ipipd).
 install -o root -g _ipipd -m 0640 "$T/a.conf" /etc/ipipd/a.conf
@@ -294,6 +296,7 @@ check "no device ipa left in sda" test -z "$(ip -n sda link show ipa 2>/dev/null
 check "no device ipb left in sdb" test -z "$(ip -n sdb link show ipb 2>/dev/null)"
 check "no tunnel address left in sda" test -z "$(ip -n sda addr | grep -E '10\.1\.0|fd01::')"
 check "no route 10.20.0.0/24 left in sda" test -z "$(ip -n sda route show 10.20.0.0/24)"
+check "no route 10.30.0.0/24 left in sdb" test -z "$(ip -n sdb route show 10.30.0.0/24)"
 check "no ipipd process left" test -z "$(pgrep -x ipipd; pgrep -x ipipd-engine; pgrep -x ipipd-resolve)"
 
 say "restart under systemd: kill -9 -> active $R_ACTIVE s, -> first ping $R_PING s (ambient ipipd@b: $RB_ACTIVE s, $RB_PING s); watchdog: SIGSTOP -> active $WD_S s"
