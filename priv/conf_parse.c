@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outer_hdr.h"
 #include "priv.h"
 
 #define W_DEV		0x0001
@@ -586,7 +587,7 @@ conf_max_mtu(const struct ipipd_conf *c, int af)
 {
 	if (af == AF_INET)
 		return 65535 - conf_outer_hdrlen(c, af);
-	return 65535 - (conf_outer_hdrlen(c, af) - 40);
+	return 65535 - (conf_outer_hdrlen(c, af) - IPV6_HDR_LEN);
 }
 
 uint8_t
@@ -613,12 +614,7 @@ conf_carry(const struct ipipd_conf *c)
 uint32_t
 conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 {
-	if (c->encap != ENCAP_NONE)
-		return (af == AF_INET ? 20 : 40) + 8 +
-		    (c->encap == ENCAP_GUE ? 4 : 0);
-	if (af == AF_INET)
-		return 20;
-	return c->encaplimit == ENCAPLIMIT_NONE ? 40 : 48;
+	return outer_hdr_len(af, c->encap, c->encaplimit != ENCAPLIMIT_NONE);
 }
 
 void

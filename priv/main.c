@@ -94,7 +94,7 @@ open_privileged(struct ipipd *env)
 	if (env->conf.encap != ENCAP_NONE)
 		priv_open_udp_all(env);
 	r->nl = priv_open_netlink();
-	r->nl_events = monitor_open();
+	r->nl_events = rtnl_watch_open();
 }
 
 /* argv of a child: who to become, where to chroot, how to log. */

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
 
@@ -119,6 +120,7 @@ struct child {
 	uint64_t	 restart_ms;	/* when to restart it, 0: not due */
 	uint32_t	 backoff_ms;
 	int		 fast_failures;	/* deaths in a row soon after start */
+	uint64_t	 imsg_seen;	/* IMSG_R_ONCE types it sent */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -247,11 +249,10 @@ const char *child_exec_path(const char *);
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
 void	 supervise_tick(struct ipipd *, uint64_t);
-uint64_t mono_ms(void);
 
 /* priv_rtnl_watch.c */
-struct mnl_socket *monitor_open(void);
-void	 monitor_input(struct ipipd *);
+struct mnl_socket *rtnl_watch_open(void);
+void	 rtnl_watch_input(struct ipipd *);
 
 /* priv_reload.c */
 void	 priv_reload(struct ipipd *);
@@ -268,19 +269,25 @@ void	 priv_check_chroot(const char *);
 /* priv_loop.c */
 void	 priv_loop(struct ipipd *);
 void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
+void	 child_log(struct child *, struct imsg *);
 
 /* priv_peer.c */
-void	 peer_request_resolve(struct ipipd *);
-void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 peer_answer(struct ipipd *, const struct msg_resolve_answer *);
 void	 peer_recheck(struct ipipd *);
 void	 peer_tick(struct ipipd *, uint64_t);
 void	 peer_unreachable(struct ipipd *);
+
+/* priv_resolver.c */
+void	 peer_request_resolve(struct ipipd *);
+void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
+void	 resolver_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_engine.c */
 void	 engine_push_start(struct ipipd *);
 void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
+void	 engine_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_daemon.c */
 void	 daemon_begin(void);
