@@ -168,6 +168,13 @@ main(int argc, char *argv[])
 	env.argc = argc;
 	env.argv = argv;
 	if (env.conf.noaction) {
+		if (env.conf.verbose) {	/* -nv: what was parsed */
+			conf_print(stdout, &env.conf);
+			if (fflush(stdout) == EOF) {
+				perror("ipipd: standard output");
+				return 1;
+			}
+		}
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}

@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "clock.h"
@@ -78,7 +79,7 @@ struct ipipd_conf {
 	int		 encaplimit;	/* IPv6 outer; -1: none */
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
-	unsigned int	 seen;		/* keywords given (W_* of conf_parse.c) */
+	unsigned int	 seen;		/* keywords given (W_*) */
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
@@ -104,6 +105,29 @@ struct ipipd_conf {
 	int		 last_was_address;	/* for a following 'peer' */
 };
 
+/* ipipd_conf.seen: the keywords given, each at most once */
+#define W_DEV		0x0001
+#define W_LOCAL		0x0002
+#define W_REMOTE	0x0004
+#define W_MTU		0x0008
+#define W_TTL		0x0010
+#define W_TOS		0x0020
+#define W_TCLASS	0x0040
+#define W_FLOWLABEL	0x0080
+#define W_ENCAPLIMIT	0x0100
+#define W_MODE		0x0200
+#define W_PMTUDISC	0x0400
+#define W_RESOLVE	0x0800
+/* encap over UDP (conf_encap.c); address and route repeat: no bit */
+#define W_ENCAP		0x00100000
+#define W_ENCAP_DPORT	0x00200000
+#define W_ENCAP_SPORT	0x00400000
+#define W_SPORT_RANGE	0x00800000
+#define W_LISTEN_PORT	0x01000000
+#define W_PEER_SPORT	0x02000000
+#define W_FLOAT		0x04000000
+#define W_KEEPALIVE	0x08000000
+#define W_OFFLOAD	0x1000
 #define CONF_BITS	32	/* bits of ipipd_conf.seen */
 
 #define CHILD_ARGV_MAX	12
@@ -183,6 +207,7 @@ int	 conf_finish(struct ipipd_conf *, char *, size_t);
 int	 conf_check(struct ipipd_conf *, char *, size_t);
 int	 conf_check_mtu(const struct ipipd_conf *, int, char *, size_t);
 const char	*conf_af_name(int);
+const char	*conf_mode_name(enum tun_mode);
 void	 conf_pin_word(const struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
@@ -218,6 +243,9 @@ void	 priv_udp_pmtudisc(struct ipipd *);
 
 /* conf_file.c */
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
+
+/* conf_print.c */
+void	 conf_print(FILE *, const struct ipipd_conf *);
 
 /* priv_tun.c */
 int	 priv_open_tun(const char *, int *, unsigned int *, int);
