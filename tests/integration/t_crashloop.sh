@@ -93,8 +93,11 @@ expect_file_match "$LOG_A" \
     "the last strike"
 expect_eq "$(count_lines "$LOG_A" 'restarting it in')" 3 \
     "restarts (two of the engine, one of the resolver)"
-wait_until 3 eval "! link_exists '$NS_A' tc$SID" ||
+if wait_until 3 eval "! link_exists '$NS_A' tc$SID"; then
+	ok "daemon-created tc$SID is gone"
+else
 	error "tc$SID still exists after the daemon exited"
+fi
 if wait_until 3 eval '[ -z "$(ipipd_left "$NS_A")" ]'; then
 	ok "no ipipd process left in $NS_A"
 else

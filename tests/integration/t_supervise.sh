@@ -86,6 +86,10 @@ no_binary_fds() {
 		fi
 	done
 }
+# The probe sees them where they are: the parent holds both.
+expect_eq "$(find "/proc/$par2/fd" -lname '*/ipipd-*' -printf '%l\n' 2>/dev/null |
+    sed 's|.*/||' | sort | tr '\n' ' ')" "ipipd-engine ipipd-resolver " \
+    "binaries the parent holds open"
 no_binary_fds "$eng2" "$res2"
 
 log "=== kill -9 of the resolver"
