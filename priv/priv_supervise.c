@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define RESTART_MIN_MS		100
