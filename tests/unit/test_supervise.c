@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "ipipd.h"
+#include "priv.h"
 
 #define SEC	1000ULL
 #define HOUR	(3600 * SEC)
