@@ -154,8 +154,9 @@ child_open(struct child *c, uid_t uid, gid_t gid)
 			fatalx("path of %s too long", c->binary);
 		if (sib[0] != '\0' && sib_errno != ENOENT)
 			log_warnx("not running %s: %s", sib, sib_errno == EPERM ?
-			    "writable by others than its owner, or owned by "
-			    "neither root nor ipipd's owner" : strerror(sib_errno));
+			    "not an executable file owned by root or ipipd's "
+			    "owner and writable by nobody else" :
+			    strerror(sib_errno));
 		if ((fd = open_exec(c->path, &st)) == -1)
 			fatal("cannot open %s", c->path);
 	}

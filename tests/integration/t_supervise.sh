@@ -17,6 +17,8 @@
 #    then kill -9 of the engine: the restarted engine is the file the
 #    parent started with (same inode as before, now deleted), not the
 #    new one (a copy of false(1)), and traffic flows;
+#  - an engine binary the service user may not execute (mode 0700): the
+#    start is refused, naming it (a restart would fail);
 #  - an engine that fails at once every time (tests/helpers/rogue_child
 #    in mode exit-1 as ipipd-engine): the parent gives up with a clear
 #    error and exits non-zero;
@@ -159,6 +161,23 @@ fi
 ping_ok "$NS_A" "$IN4B" 56
 ping_ok "$NS_B" "$IN6A" 1000
 stop_ipipd "$PID_U" "$LOG_U"
+
+log "=== an engine the service user cannot execute: refused at start"
+NX=$TMPD/nx
+stage "$NX"
+chmod 0700 "$NX/ipipd-engine"
+LOG_X=$TMPD/x.log
+IPIPD=$NX/ipipd start_ipipd "$NS_A" "$LOG_X" dev tx$SID remote "$V4B"
+if wait_gone "$IPIPD_PID" 10; then
+	wait "$IPIPD_PID"
+	expect_status $? 1 "start with a mode 0700 engine"
+else
+	error "ipipd still running with an engine the service user cannot run"
+fi
+expect_file_match "$LOG_X" \
+    "ipipd-engine \(mode 0700\) is not executable by the service user .*a restarted child would fail" \
+    "the refusal names the binary"
+link_exists "$NS_A" tx$SID && error "the refused start left tx$SID behind"
 
 log "=== an engine that fails at once every time: the parent gives up"
 BIN=$TMPD/bin
