@@ -160,8 +160,9 @@ demo check: deps
 else
 # The whole suite: unit tests, then namespace integration and wire tests
 # against the real binaries.  Needs root (namespaces, TUN devices).
+# TESTS=PATTERN runs only the tests whose name matches (tests/run.sh).
 check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
-	BUILD=$(BUILD) tests/run.sh
+	BUILD=$(BUILD) tests/run.sh '$(TESTS)'
 
 demo: $(BINS)
 	BUILD=$(BUILD) tests/demo.sh

@@ -16,8 +16,9 @@
 . "$(dirname "$0")/../lib.sh"
 need_cmd dpkg-query make awk pkg-config
 # Run by make check, whose make passes NO_DEPS=1 (and its job server)
-# down in MAKEFLAGS: the makes here must start from nothing.
-unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES
+# down in MAKEFLAGS and the environment: the makes here must start from
+# nothing.
+unset MAKEFLAGS MFLAGS MAKELEVEL MAKEOVERRIDES NO_DEPS
 LIST=$TOPDIR/deps/debian.txt
 
 # pkgs FOR...: the packages of the list for FOR..., sorted.
