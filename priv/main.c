@@ -137,6 +137,8 @@ start_children(struct ipipd *env)
 	/* No chroot for the resolver: getaddrinfo reads /etc. */
 	child_argv(&env->resolver, "ipipd-resolver", uid, gid, NULL,
 	    env->conf.verbose);
+	child_open(&env->engine, env->uid, env->gid);
+	child_open(&env->resolver, env->uid, env->gid);
 	child_start(&env->engine, env->engine.argv);
 	child_start(&env->resolver, env->resolver.argv);
 	env->engine.started_ms = env->resolver.started_ms = mono_ms();

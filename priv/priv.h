@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 #include <net/if.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -132,10 +133,18 @@ struct ipipd_conf {
 
 #define CHILD_ARGV_MAX	12
 
+/* Deaths by signal of one child (priv_supervise.c). */
+struct strikes {
+	int		 count;
+	uint64_t	 since_ms;	/* next one is forgiven an hour on */
+};
+
 /* One child process and our end of its socket pair. */
 struct child {
 	const char	*name;		/* "engine", "resolver" */
 	const char	*binary;	/* "ipipd-engine", ... */
+	char		 path[PATH_MAX];	/* where it was opened */
+	int		 exec_fd;	/* opened once; every start runs it */
 	char		*argv[CHILD_ARGV_MAX];
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
@@ -145,6 +154,7 @@ struct child {
 	uint32_t	 backoff_ms;
 	int		 fast_failures;	/* deaths in a row soon after start */
 	uint64_t	 imsg_seen;	/* IMSG_R_ONCE types it sent */
+	struct strikes	 strikes;	/* deaths by signal */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -271,11 +281,12 @@ int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,
 int	 nl_addr_present(struct mnl_socket *, const struct tun_addr *);
 
 /* priv_child.c */
+void	 child_open(struct child *, uid_t, gid_t);
 void	 child_start(struct child *, char *const []);
-const char *child_exec_path(const char *);
 
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
+int	 strike_add(struct strikes *, uint64_t);
 void	 supervise_tick(struct ipipd *, uint64_t);
 
 /* priv_rtnl_watch.c */
