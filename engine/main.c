@@ -23,6 +23,7 @@
  */
 
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -133,16 +134,16 @@ net_input(struct engine *e, struct pollfd *pfd, int a, int p)
 		fatalx("outer socket fd %d is not open", pfd->fd);
 	if (e->encap.type != ENCAP_NONE) {
 		if (pfd->revents & POLLERR)
-			icmp_recv_errors_udp(e, pfd->fd, af);
+			rx_icmp_errors_udp(e, pfd->fd, af);
 		if (pfd->revents & POLLIN)
-			fwd_udp_to_tun(e, a, pfd->fd);
+			rx_udp(e, a, pfd->fd);
 		return;
 	}
 	/* ICMP errors about our packets (IP_RECVERR). */
 	if (pfd->revents & POLLERR)
-		icmp_recv_errors(e, pfd->fd, af);
+		rx_icmp_errors(e, pfd->fd, af);
 	if (pfd->revents & POLLIN)
-		fwd_net_to_tun(e, a, p);
+		rx_raw(e, a, p);
 }
 
 /*
@@ -183,7 +184,7 @@ engine_loop(struct engine *e)
 			a = af_index(e->peer.remote.af);
 			n += net_fds(e, pfd + n);
 		}
-		timeout = fwd ? udp_keepalive(e, now_ms()) : -1;
+		timeout = fwd ? tx_udp_keepalive(e, mono_ms()) : -1;
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -199,7 +200,7 @@ engine_loop(struct engine *e)
 			continue;
 		}
 		if (pfd[1].revents & POLLIN)
-			fwd_tun_to_net(e);
+			tun_read(e);
 		for (i = 2; i < n; i++)
 			net_input(e, &pfd[i], a, i - 2);
 	}
@@ -217,6 +218,12 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("engine");
+	/*
+	 * Started from a descriptor (fexecve), the kernel may name the
+	 * process after the descriptor's number: ps, pgrep and the kernel's
+	 * log lines should see the program's name.
+	 */
+	(void)prctl(PR_SET_NAME, "ipipd-engine", 0, 0, 0);
 	while ((ch = getopt(argc, argv, "c:g:u:v")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -58,7 +58,17 @@ watchdog_tick(struct ipipd *env, uint64_t now)
 	w->pid = env->engine.pid;
 }
 
-/* The engine's answer: the one asked for, or the engine lies. */
+/* A ping to this engine is out: a pong is its answer (imsg_rule()). */
+int
+watchdog_asked(const struct ipipd *env)
+{
+	return env->wd.waiting && env->wd.pid == env->engine.pid;
+}
+
+/*
+ * The engine's answer, which imsg_rule_check() let through only while
+ * a ping is out: the number asked for, or the engine lies.
+ */
 void
 watchdog_pong(struct ipipd *env, struct imsg *imsg)
 {
@@ -67,8 +77,6 @@ watchdog_pong(struct ipipd *env, struct imsg *imsg)
 
 	if (imsg_get_data(imsg, &p, sizeof(p)) == -1)
 		fatalx("engine sent a malformed pong");
-	if (!w->waiting || w->pid != env->engine.pid)
-		fatalx("engine sent a pong to no ping");
 	if (p.seq != w->seq)
 		fatalx("engine answered ping %u, not %u", p.seq, w->seq);
 	w->waiting = 0;

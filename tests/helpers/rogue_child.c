@@ -33,6 +33,12 @@
  *   pong-unasked  (engine) IMSG_PONG before any IMSG_PING
  *   pong-wrong    (engine) answers the first IMSG_PING with another
  *                 number
+ *   wrong-type    (resolver) IMSG_PEER, a message only the parent sends
+ *   short-log     (engine) IMSG_LOG with a 3-byte payload
+ *   exit-1        (either) exits with status 1 at once, every start
+ *
+ * As the engine in any other mode it never answers, so no tunnel can
+ * come up through it whatever the resolver does first.
  *
  * The honest answer is the name asked for, which must be a literal
  * address.  Then it reads until the parent closes the socket.
@@ -217,8 +223,21 @@ main(void)
 	int				 i, fd;
 
 	mode_read(mode, sizeof(mode));
+	if (strcmp(mode, "exit-1") == 0)
+		return 1;
 	imsg_init(&ibuf, IPIPD_CHILD_FD);
-	if (strcmp(mode, "fd-noflag") == 0) {
+	if (is_engine) {
+		if (strcmp(mode, "ready-early") == 0)
+			send_msg(IMSG_ENGINE_READY, NULL, 0);
+		else if (strcmp(mode, "short-log") == 0)
+			send_msg(IMSG_LOG, "abc", 3);
+		else if (strcmp(mode, "pong-unasked") == 0) {
+			struct msg_ping	 p = { 7 };
+
+			send_msg(IMSG_PONG, &p, sizeof(p));
+		} else if (strcmp(mode, "pong-wrong") == 0)
+			pong_wrong();
+	} else if (strcmp(mode, "fd-noflag") == 0) {
 		for (i = 0; i < 4; i++) {
 			if ((fd = open("/dev/null", O_RDONLY)) == -1)
 				err(1, "/dev/null");
@@ -241,16 +260,17 @@ main(void)
 		send_msg(IMSG_RESOLVE_ANSWER, &ans, sizeof(ans));
 		send_msg(IMSG_RESOLVE_ANSWER, &ans, sizeof(ans));
 	} else if (strcmp(mode, "ready-early") == 0) {
-		if (is_engine)
-			send_msg(IMSG_ENGINE_READY, NULL, 0);
-	} else if (strcmp(mode, "pong-unasked") == 0) {
-		struct msg_ping	 p = { 7 };
+		/* the resolver: silent */
+	} else if (strcmp(mode, "wrong-type") == 0) {
+		struct msg_peer	 p;
 
-		if (is_engine)
-			send_msg(IMSG_PONG, &p, sizeof(p));
-	} else if (strcmp(mode, "pong-wrong") == 0) {
-		if (is_engine)
-			pong_wrong();
+		memset(&p, 0, sizeof(p));
+		send_msg(IMSG_PEER, &p, sizeof(p));
+	} else if (strcmp(mode, "short-log") == 0) {
+		/* the resolver: silent */
+	} else if (strcmp(mode, "pong-unasked") == 0 ||
+	    strcmp(mode, "pong-wrong") == 0) {
+		/* the resolver: silent */
 	} else
 		errx(1, "unknown mode %s", mode);
 	drain();

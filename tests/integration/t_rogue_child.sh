@@ -9,7 +9,8 @@
 #                 of keeping them open until the child dies
 #   errstr-ctl    an escape sequence in a failed answer's error text:
 #                 refused as malformed, never written to the log
-#   answer-twice  an answer to no question: refused
+#   answer-twice  an answer to no question: refused (with a silent
+#                 engine, so the tunnel cannot come up first)
 #   ready-early   the engine says it forwards before it was started
 #                 (which would let a daemonised ipipd report success):
 #                 refused
@@ -18,6 +19,9 @@
 #                 (the watchdog on: WATCHDOG_USEC): refused
 #   log-forge     a newline and an escape in a log line: logged on one
 #                 line with both escaped, and the tunnel comes up
+#   wrong-type    a message type only the parent sends (the rule table
+#                 of common/ipipd_msg.h): refused
+#   short-log     a log message shorter than its rule says: refused
 #
 # A refused message ends the daemon with status 1 and a line naming the
 # child and what it sent.
@@ -80,7 +84,10 @@ rogue errstr-ctl resolver
 refused errstr-ctl "resolver sent a malformed answer"
 
 log "=== resolver answers twice"
-rogue answer-twice resolver
+# A silent rogue engine: the real one could report ready, and the tunnel
+# come up, before the parent reads the second answer; the order would
+# then decide what the log shows.  With no engine answer, it cannot.
+rogue answer-twice resolver engine
 refused answer-twice "resolver sent an answer to no question"
 
 log "=== engine reports ready before it was started"
@@ -88,9 +95,17 @@ log "=== engine reports ready before it was started"
 rogue ready-early engine resolver
 refused ready-early "engine sent ready before it was started"
 
+log "=== resolver sends a message only the parent may send"
+rogue wrong-type resolver
+refused wrong-type "resolver sent unexpected message type"
+
+log "=== engine sends a log message of the wrong size"
+rogue short-log engine
+refused short-log "engine sent a malformed log message"
+
 log "=== engine answers a ping it was not sent"
 rogue pong-unasked engine resolver
-refused pong-unasked "engine sent a pong to no ping"
+refused pong-unasked "engine sent an answer to no question \\(pong message\\)"
 
 log "=== engine answers the watchdog's ping with another number"
 # The notify socket need not exist: only a pong that passed would use it.
