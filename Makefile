@@ -21,7 +21,7 @@ CPPFLAGS	+= -DSECCOMP_DEBUG
 endif
 BUILD		?= build
 CC		?= cc
-PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl
+PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl jansson
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
 

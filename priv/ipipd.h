@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
+#include "priv_tcp.h"
 
 #define IPIPD_USER		"_ipipd"
 #define IPIPD_CHROOT		"/var/lib/ipipd/empty"
@@ -101,6 +102,7 @@ struct ipipd_conf {
 	struct conf_route routes[CONF_ROUTES_MAX];
 	int		 nroutes;
 	int		 last_was_address;	/* for a following 'peer' */
+	struct tcp_conf	 tcp;		/* encap tcp, serve tcp: priv_tcp.h */
 };
 
 #define CONF_BITS	32	/* bits of ipipd_conf.seen */
@@ -207,6 +209,8 @@ int	 conf_udp_sports(const struct ipipd_conf *);
 void	 conf_keep_fixed_encap(struct ipipd_conf *, const struct ipipd_conf *);
 
 /* priv_ifaddr.c */
+struct nlmsghdr;
+int	 nl_ack(struct mnl_socket *, struct nlmsghdr *);
 void	 ifaddr_apply(struct ipipd *);
 void	 ifaddr_remove_all(void);
 

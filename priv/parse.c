@@ -376,6 +376,7 @@ conf_defaults(struct ipipd_conf *c)
 	c->resolve_interval = IPIPD_RESOLVE_INTERVAL;
 	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
 	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
+	tcp_conf_defaults(&c->tcp);
 }
 
 /*
@@ -408,7 +409,7 @@ conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
 		}
 		return keywords[i].set(c, value, err, len);
 	}
-	return kw_err(err, len, "unknown word '%s'", kw);
+	return tcp_conf_keyword(c, kw, value, used, err, len);
 }
 
 /* The outer family a mode implies, or AF_UNSPEC. */
@@ -483,6 +484,14 @@ check_header_words(struct ipipd_conf *c, char *err, size_t len)
 		return kw_err(err, len, "'tos' is for an IPv4 outer header, "
 		    "but the tunnel runs over IPv6 (use tclass)");
 	}
+	if (c->encap == ENCAP_TCP && (c->seen & (W_TTL | W_TOS | W_TCLASS |
+	    W_FLOWLABEL | W_ENCAPLIMIT | W_PMTUDISC | W_MODE))) {
+		c->bad = c->seen & (W_TTL | W_TOS | W_TCLASS | W_FLOWLABEL |
+		    W_ENCAPLIMIT | W_PMTUDISC | W_MODE);
+		return kw_err(err, len, "ttl, tos, tclass, flowlabel, "
+		    "encaplimit, mode and [no]pmtudisc are not used with tcp "
+		    "(the kernel's TCP writes the outer headers)");
+	}
 	if (c->encap != ENCAP_NONE && (c->seen & (W_FLOWLABEL | W_ENCAPLIMIT))) {
 		c->bad = c->seen & W_FLOWLABEL ? W_FLOWLABEL : W_ENCAPLIMIT;
 		return kw_err(err, len, "flowlabel and encaplimit are not used "
@@ -507,7 +516,9 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 {
 	if (!(c->seen & W_DEV))
 		return kw_err(err, len, "missing 'dev DEVICE'");
-	if (!(c->seen & W_REMOTE))
+	if (tcp_conf_finish(c, err, len) == -1)
+		return -1;
+	if (!(c->seen & W_REMOTE) && !tcp_conf_is_server(c))
 		return kw_err(err, len, "missing 'remote ADDRESS'");
 	if (finish_family(c, err, len) == -1 ||
 	    check_header_words(c, err, len) == -1 ||
@@ -602,6 +613,9 @@ conf_carry(const struct ipipd_conf *c)
 	case MODE_MPLSIP:
 		return TUN_CARRY_MPLS;
 	default:
+		/* The prefix delegation of encap tcp is IPv6's. */
+		if (c->encap == ENCAP_TCP)
+			return TUN_CARRY_V6;
 		/* FOU tells the inner protocol by its version nibble. */
 		if (c->encap == ENCAP_FOU)
 			return TUN_CARRY_V4 | TUN_CARRY_V6;
@@ -613,6 +627,8 @@ conf_carry(const struct ipipd_conf *c)
 uint32_t
 conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 {
+	if (c->encap == ENCAP_TCP)	/* a stream: no header per packet */
+		return 0;
 	if (c->encap != ENCAP_NONE)
 		return (af == AF_INET ? 20 : 40) + 8 +
 		    (c->encap == ENCAP_GUE ? 4 : 0);

@@ -202,6 +202,8 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 		tun_gone(env);
 		break;
 	default:
+		if (tcp_priv_dispatch(env, imsg))	/* priv_tcp.c */
+			break;
 		fatalx("engine sent unexpected message type %u",
 		    imsg->hdr.type);
 	}
@@ -283,7 +285,7 @@ child_output(struct child *c)
 static int
 next_timeout(struct ipipd *env, uint64_t now)
 {
-	uint64_t	 t[4], min = 0;
+	uint64_t	 t[5], min = 0;
 	int		 i;
 
 	t[0] = env->recheck_ms;
@@ -295,7 +297,8 @@ next_timeout(struct ipipd *env, uint64_t now)
 	    env->resolver.alive ? env->resolve_ms : 0;
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
-	for (i = 0; i < 4; i++)
+	t[4] = tcp_priv_next_ms(env);
+	for (i = 0; i < 5; i++)
 		if (t[i] != 0 && (min == 0 || t[i] < min))
 			min = t[i];
 	if (min == 0)
@@ -303,16 +306,17 @@ next_timeout(struct ipipd *env, uint64_t now)
 	return min <= now ? 0 : (int)(min - now);
 }
 
-enum { PFD_SIG, PFD_NL, PFD_ENGINE, PFD_RESOLVER, PFD_MAX };
+enum { PFD_SIG, PFD_NL, PFD_ENGINE, PFD_RESOLVER, PFD_TCP, PFD_MAX };
 
 void
 priv_loop(struct ipipd *env)
 {
 	struct pollfd	 pfd[PFD_MAX];
 	struct child	*cs[PFD_MAX] = { NULL, NULL, &env->engine,
-			    &env->resolver };
+			    &env->resolver, NULL };
 	void		(*disp[PFD_MAX])(struct ipipd *, struct imsg *) =
-			    { NULL, NULL, dispatch_engine, dispatch_resolver };
+			    { NULL, NULL, dispatch_engine, dispatch_resolver,
+			    NULL };
 	uint64_t	 now;
 	int		 i;
 
@@ -321,7 +325,9 @@ priv_loop(struct ipipd *env)
 		pfd[PFD_SIG].events = POLLIN;
 		pfd[PFD_NL].fd = mnl_socket_get_fd(env->res.nl_events);
 		pfd[PFD_NL].events = POLLIN;
-		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+		/* encap tcp: the client's connect in progress (priv_tcp.c) */
+		pfd[PFD_TCP].fd = tcp_priv_pollfd(env, &pfd[PFD_TCP].events);
+		for (i = PFD_ENGINE; i <= PFD_RESOLVER; i++) {
 			pfd[i].fd = cs[i]->alive ? cs[i]->ibuf.fd : -1;
 			pfd[i].events = POLLIN;
 			if (cs[i]->ibuf.w.queued > 0)
@@ -336,7 +342,9 @@ priv_loop(struct ipipd *env)
 			handle_signal(env);
 		if (pfd[PFD_NL].revents & (POLLIN | POLLERR))
 			monitor_input(env);
-		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+		if (pfd[PFD_TCP].fd != -1 && pfd[PFD_TCP].revents)
+			tcp_priv_pollin(env, pfd[PFD_TCP].revents);
+		for (i = PFD_ENGINE; i <= PFD_RESOLVER; i++) {
 			if (!cs[i]->alive || pfd[i].fd != cs[i]->ibuf.fd)
 				continue;
 			if (pfd[i].revents & POLLOUT)
@@ -344,8 +352,10 @@ priv_loop(struct ipipd *env)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				child_input(env, cs[i], disp[i]);
 		}
+		tcp_priv_flush(env);	/* answers after the file is written */
 		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
+		tcp_priv_tick(env, now);
 	}
 }
