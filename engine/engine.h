@@ -29,6 +29,8 @@
 #include "offload.h"
 #include "pkt.h"
 
+struct tcp_engine;	/* encap tcp, serve tcp: tcp.h */
+
 #define ENGINE_BATCH	64	/* packets read per wake-up and direction */
 #define PKT_HEADROOM	128	/* room for outer headers before the inner */
 #define PKT_MAXLEN	65535	/* largest IP datagram */
@@ -147,6 +149,7 @@ struct engine {
 	struct udp_tx_queue	 utxq;
 	uint64_t		 keepalive_ms;	/* next one due, 0: none */
 	struct offload_state	 off;		/* TUN offloads: offload.h */
+	struct tcp_engine	*tcp;		/* encap tcp, serve tcp */
 };
 
 /* engine_status.c */

@@ -30,6 +30,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "tcp.h"
 
 int
 af_index(int af)
@@ -122,7 +123,7 @@ recv_encap_conf(struct engine *e, struct imsg *imsg)
 	struct msg_encap_conf	 c;
 
 	get_payload(imsg, &c, sizeof(c), "encapsulation");
-	if (c.type > ENCAP_GUE || (c.flags & ~ENCAP_F_ALL) ||
+	if (c.type > ENCAP_TCP || (c.flags & ~ENCAP_F_ALL) ||
 	    c.nsports > UDP_SPORTS_MAX ||
 	    (c.type != ENCAP_NONE && c.dport == 0))
 		fatalx("encapsulation out of range");
@@ -197,9 +198,12 @@ recv_start(struct engine *e, struct imsg *imsg)
 		fatalx("start message with a payload");
 	if (e->started)
 		fatalx("second start message");
-	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
+	if (e->encap.type == ENCAP_TCP)
+		tcp_engine_start(e);	/* tcp_imsg.c checks its own */
+	else if (e->tun_fd == -1 || !e->have_conf ||
+	    !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
-	if (e->encap.type != ENCAP_NONE) {
+	else if (e->encap.type != ENCAP_NONE) {
 		if (e->udp[af_index(e->peer.remote.af)][0] == -1)
 			fatalx("start without a UDP socket");
 		for (p = 0; p < e->encap.nsports; p++)
@@ -253,6 +257,8 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		engine_log_status(e);
 		break;
 	default:
+		if (tcp_engine_imsg(e, imsg))	/* tcp_imsg.c */
+			break;
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);
 	}
