@@ -46,15 +46,29 @@ ifeq ($(VG),1)
 CPPFLAGS	+= -DIPIPD_VALGRIND
 endif
 
-CPPFLAGS	+= -D_GNU_SOURCE -Icommon -Iengine -Ipriv -Iresolver \
-		   -DLIBEXECDIR='"$(LIBEXECDIR)"'
+CPPFLAGS	+= -D_GNU_SOURCE -DLIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS		+= -std=gnu11 $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS)
 LDFLAGS		+= $(HARDEN_LD) $(SAN_LD)
 LDLIBS		+= $(PKG_LIBS)
 
+# What each folder may include: its own headers and common/'s.  The
+# engine also sees engine/pkt/, its pure packet code; engine/pkt/ sees
+# nothing of the engine's state.  Tests see everything.
+INC_common	 = -Icommon
+INC_priv	 = -Ipriv -Icommon
+INC_resolver	 = -Iresolver -Icommon
+INC_engine	 = -Iengine -Iengine/pkt -Icommon
+INC_engine/pkt	 = -Iengine/pkt -Icommon
+INC_tests	 = -Icommon -Iengine -Iengine/pkt -Ipriv -Iresolver
+INC_tests/unit	 = $(INC_tests)
+INC_tests/helpers = $(INC_tests)
+INC_tests/fuzz	 = $(INC_tests)
+inc		 = $(INC_$(patsubst %/,%,$(dir $(1))))
+
 COMMON_SRCS	:= $(wildcard common/*.c)
 PRIV_SRCS	:= $(wildcard priv/*.c)
-ENGINE_SRCS	:= $(wildcard engine/*.c)
+PKT_SRCS	:= $(wildcard engine/pkt/*.c)
+ENGINE_SRCS	:= $(wildcard engine/*.c) $(PKT_SRCS)
 RESOLVER_SRCS	:= $(wildcard resolver/*.c)
 
 obj		 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -82,7 +96,7 @@ all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # The libexec path is compiled in: rebuild when PREFIX/LIBEXECDIR change.
 $(BUILD)/libexecdir.stamp: FORCE
@@ -105,11 +119,12 @@ $(BUILD)/ipipd-resolver: $(RESOLVER_OBJS) $(COMMON_OBJS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CPPFLAGS) $(INC_tests) $(CFLAGS) $(LDFLAGS) -o $@ $^ \
+	    $(LDLIBS) -lcmocka
 
 $(BUILD)/tests/%: tests/helpers/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(INC_tests) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 unit: $(UNIT_BINS)
 

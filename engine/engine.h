@@ -33,7 +33,6 @@ struct tcp_engine;	/* encap tcp, serve tcp: tcp.h */
 
 #define ENGINE_BATCH	64	/* packets read per wake-up and direction */
 #define PKT_HEADROOM	128	/* room for outer headers before the inner */
-#define PKT_MAXLEN	65535	/* largest IP datagram */
 #define TUN_PI_LEN	4	/* struct tun_pi: flags, protocol */
 #define FRAGS_MAX	64	/* outer fragments of one packet, at most */
 #define TXQ_MAX		(ENGINE_BATCH + 3 * FRAGS_MAX)
@@ -160,10 +159,10 @@ void	 engine_dispatch_imsg(struct engine *);
 int	 af_index(int);
 int	 proto_index(int);
 
-/* fwd_tun_to_net.c */
+/* tun.c */
 void	 fwd_tun_to_net(struct engine *);
 
-/* tx_outer.c */
+/* tx_raw.c */
 void	 tx_packet(struct engine *, uint8_t *, size_t, uint8_t);
 void	 tx_flush(struct engine *);
 
@@ -184,17 +183,17 @@ struct rx_batch {
 };
 void	 rx_batch_prepare(struct engine *, struct rx_batch *);
 
-/* fwd_net_to_tun.c */
+/* rx_raw.c */
 void	 fwd_net_to_tun(struct engine *, int, int);
 void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);
 
-/* icmp_reply.c */
+/* tun_icmp.c */
 void	 icmp_reply_v4(struct engine *, const uint8_t *, size_t, uint8_t,
 	    uint8_t, uint32_t);
 void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 	    uint8_t, uint32_t);
 
-/* icmp_recv.c */
+/* rx_icmp.c */
 void	 icmp_recv_errors(struct engine *, int, int);
 void	 icmp_recv_msg(struct engine *, struct msghdr *, size_t, int, int);
 
@@ -215,14 +214,10 @@ void	 udp_tx_packet(struct engine *, uint8_t *, size_t, uint8_t,
 void	 udp_tx_flush(struct engine *);
 int	 udp_keepalive(struct engine *, uint64_t);
 
-/* fwd_udp_to_tun.c */
+/* rx_udp.c */
 void	 fwd_udp_to_tun(struct engine *, int, int);
 
-/* udp_gro.c: datagrams the kernel coalesced (UDP_GRO on the socket) */
-int	 udp_gro_size(struct msghdr *);
-size_t	 udp_gro_next(size_t len, size_t gso_size, size_t off);
-
-/* icmp_recv.c, for UDP sockets: the quote starts after the UDP header */
+/* rx_icmp.c, for UDP sockets: the quote starts after the UDP header */
 void	 icmp_recv_errors_udp(struct engine *, int, int);
 
 /* engine_sandbox.c */

@@ -16,7 +16,7 @@
 
 /*
  * The recvmmsg batch of both network receive paths (raw sockets,
- * fwd_net_to_tun.c; UDP sockets, fwd_udp_to_tun.c): each message reads
+ * rx_raw.c; UDP sockets, rx_udp.c): each message reads
  * into a packet slot behind PKT_HEADROOM, with room for the sender's
  * address and the control messages either path asks for.
  */

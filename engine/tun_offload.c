@@ -193,7 +193,7 @@ offload_net_flush(struct engine *e)
 
 /*
  * A flow about to start at pkt: a held one whose room reaches over pkt
- * (an earlier datagram of the same UDP_GRO buffer, fwd_udp_to_tun.c)
+ * (an earlier datagram of the same UDP_GRO buffer, rx_udp.c)
  * may from now on grow only up to it, so that no two held packets
  * write over each other.
  */

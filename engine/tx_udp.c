@@ -31,7 +31,7 @@
  * with a UDP_SEGMENT control message: the kernel cuts the payload
  * into datagrams of that size and, with UDP_SEGMENT, always computes
  * their UDP checksums itself.  Over veth to a socket with UDP_GRO the
- * run even stays one buffer up to the peer (fwd_udp_to_tun.c).  If the
+ * run even stays one buffer up to the peer (rx_udp.c).  If the
  * kernel refuses (EIO: e.g. an IPsec route; EINVAL: e.g. a segment over
  * a path MTU the kernel learnt before the engine did), the run and
  * everything after it goes the old way, and UDP_SEGMENT pauses: the

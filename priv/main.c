@@ -25,7 +25,6 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
-#include "pkt.h"
 
 #include <pwd.h>
 #include <signal.h>
@@ -34,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 static void

@@ -40,7 +40,7 @@
 
 #include <cap-ng.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /*

@@ -24,8 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
-#include "pkt.h"
+#include "priv.h"
 #include "log.h"
 
 static void

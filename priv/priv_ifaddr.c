@@ -38,7 +38,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /* What we added, for the way out. */

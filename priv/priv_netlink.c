@@ -34,7 +34,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 struct mnl_socket *

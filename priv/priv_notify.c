@@ -30,7 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 static struct sockaddr_un	 notify_sun;

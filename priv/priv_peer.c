@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define RESOLVE_RETRY_MIN_MS	1000

@@ -28,7 +28,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #ifndef IPV6_HDRINCL

@@ -29,7 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /* Read the configuration the way start-up did, without exiting. */
@@ -168,7 +168,7 @@ reload_check_mtu(const struct ipipd *env, const struct ipipd_conf *c,
 }
 
 /*
- * The merged configuration as a whole, with start-up's checks (parse.c)
+ * The merged configuration as a whole, with start-up's checks (conf_parse.c)
  * and against what the running tunnel has: its sockets and remote.
  */
 static int

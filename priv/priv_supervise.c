@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define RESTART_MIN_MS		100

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #ifndef TUN_F_USO4

@@ -37,7 +37,7 @@
  * - UDP_GRO, with offloads on: the kernel may hand over several
  *   datagrams of the peer as one buffer (a UDP_SEGMENT send over veth
  *   arrives so without being cut); the engine splits it by the size in
- *   the UDP_GRO control message (engine/udp_gro.c).  Never set with
+ *   the UDP_GRO control message (engine/pkt/udp_gro.c).  Never set with
  *   offloads off: the engine then reads one datagram per buffer.
  */
 
@@ -50,7 +50,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define UDP_RCVBUF	(4 * 1024 * 1024)

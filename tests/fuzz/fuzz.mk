@@ -33,16 +33,15 @@ FUZZ_PROJ_WARN	 = -Wno-format-nonliteral
 # or make -B, when changing it.
 FUZZ_DEFS	?=
 
-# The real project code each target links: the packet functions are
-# pure; the parent's parser needs the rest of the parent (all of priv/
-# but main.c) and common/.
-FUZZ_SRCS_decap		 = engine/decap.c engine/ecn.c engine/martian.c \
-			   engine/cksum.c common/addr.c engine/decap_udp.c
-FUZZ_SRCS_encap_frag	 = engine/encap.c engine/frag.c engine/cksum.c
+# The real project code each target links: the engine's packet
+# functions are pure and live in engine/pkt/; the parent's parser needs
+# the rest of the parent (all of priv/ but main.c) and common/.
+FUZZ_SRCS_pkt		 = $(wildcard engine/pkt/*.c) common/addr.c
+FUZZ_SRCS_decap		 = $(FUZZ_SRCS_pkt)
+FUZZ_SRCS_encap_frag	 = $(FUZZ_SRCS_pkt)
 FUZZ_SRCS_imsg		 = common/imsg.c
-FUZZ_SRCS_gso		 = engine/gso.c engine/gro.c engine/csum_fast.c \
-			   engine/cksum.c
-FUZZ_SRCS_udp_gro	 = engine/udp_gro.c
+FUZZ_SRCS_gso		 = $(FUZZ_SRCS_pkt)
+FUZZ_SRCS_udp_gro	 = $(FUZZ_SRCS_pkt)
 FUZZ_SRCS_priv		 = $(filter-out priv/main.c,$(wildcard priv/*.c)) \
 			   $(wildcard common/*.c)
 FUZZ_SRCS_conf		 = $(FUZZ_SRCS_priv)
@@ -66,13 +65,13 @@ fuzz-run: fuzz
 
 $(FUZZ_PROJ_OBJS): $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) $(FUZZ_PROJ_WARN) -MMD -MP \
-	    -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(call inc,$<) $(FUZZ_CFLAGS) \
+	    $(FUZZ_PROJ_WARN) -MMD -MP -c -o $@ $<
 
 $(FUZZ_MAIN_OBJS): $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_DEFS) $(FUZZ_CFLAGS) -MMD -MP \
-	    -c -o $@ $<
+	$(FUZZ_CC) $(CPPFLAGS) $(call inc,$<) $(FUZZ_DEFS) $(FUZZ_CFLAGS) \
+	    -MMD -MP -c -o $@ $<
 
 # One link rule per target: harness object + its project objects.
 define FUZZ_LINK
@@ -82,6 +81,6 @@ $(FUZZ_OUT)/fuzz_$(1): $(call fuzz_obj,$(FUZZ_DIR)/fuzz_$(1).c \
 endef
 $(foreach t,$(FUZZ_ALL_TARGETS),$(eval $(call FUZZ_LINK,$(t))))
 
--include $(wildcard $(FUZZ_OUT)/obj/*/*.d $(FUZZ_OUT)/obj/$(FUZZ_DIR)/*.d)
+-include $(shell find $(FUZZ_OUT)/obj -name '*.d' 2>/dev/null)
 
 .DEFAULT_GOAL	:= $(FUZZ_SAVED_GOAL)

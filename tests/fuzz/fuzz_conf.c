@@ -15,7 +15,7 @@
  */
 
 /*
- * Fuzz target: the parent's configuration (priv/parse.c), as
+ * Fuzz target: the parent's configuration (priv/conf_parse.c), as
  * parse_args drives it, without its exit()s.  The input is split on
  * NUL and newline into words; leading "-4" / "-6" words pin the family
  * as the options do; then conf_keyword for each keyword and its value,
@@ -42,7 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -66,7 +66,7 @@ check_err(const char *err, size_t len)
 	CHECK(err[0] != '\0');
 }
 
-/* encap, address and route keywords (priv/parse_encap.c). */
+/* encap, address and route keywords (priv/conf_encap.c). */
 static void
 check_conf_encap(const struct ipipd_conf *c)
 {

@@ -15,9 +15,9 @@
  */
 
 /*
- * Fuzz target: outer packets from the network (engine/decap.c), then
- * RFC 6040 decapsulation (engine/ecn.c) on what was accepted, the way
- * the engine's receive path (rx_decap in engine/fwd_net_to_tun.c) does.
+ * Fuzz target: outer packets from the network (engine/pkt/decap.c), then
+ * RFC 6040 decapsulation (engine/pkt/ecn.c) on what was accepted, the way
+ * the engine's receive path (rx_decap in engine/rx_raw.c) does.
  *
  * Input: two bytes of state, then the outer packet.
  *
@@ -32,7 +32,7 @@
  *
  * For IPv4 the source and destination are read from the packet itself.
  *
- * The same bytes are also fed to decap_udp (engine/decap_udp.c) as the
+ * The same bytes are also fed to decap_udp (engine/pkt/decap_udp.c) as the
  * payload of a UDP datagram (encap fou|gue), see fuzz_udp: byte 0 bit 0
  * the family, bits 1-3 the carry mask, bits 6-7 == 1 a foreign source
  * address; byte 1 bit 0 GUE (else FOU), bit 1 float, bit 2 any source

@@ -15,8 +15,8 @@
  */
 
 /*
- * Fuzz target: outer header (engine/encap.c) then outer fragmentation
- * (engine/frag.c).  The fragments are put back together by a small
+ * Fuzz target: outer header (engine/pkt/encap.c) then outer fragmentation
+ * (engine/pkt/frag.c).  The fragments are put back together by a small
  * reassembler written here, from the header fields alone (RFC 791 3.2,
  * RFC 8200 4.5), and must give back exactly the outer payload.
  *

@@ -15,7 +15,7 @@
  */
 
 /*
- * Fuzz target: software GSO and GRO of the TUN offloads (engine/gso.c,
+ * Fuzz target: software GSO and GRO of the TUN offloads (engine/pkt/gso.c,
  * gro.c, csum_fast.c), on a super-packet as the TUN device would hand
  * it over with a virtio_net_hdr.
  *

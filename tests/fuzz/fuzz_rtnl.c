@@ -55,7 +55,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);

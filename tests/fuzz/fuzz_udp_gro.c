@@ -15,7 +15,7 @@
  */
 
 /*
- * Fuzz target: the UDP_GRO receive of encap fou|gue (engine/udp_gro.c):
+ * Fuzz target: the UDP_GRO receive of encap fou|gue (engine/pkt/udp_gro.c):
  * the segment size from control data, and the datagrams of a coalesced
  * buffer.
  *
@@ -38,7 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "pkt.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: Internet checksum (engine/cksum.c). */
+/* Unit tests: Internet checksum (engine/pkt/cksum.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -29,7 +29,7 @@
 
 #include <cmocka.h>
 
-#include "ipipd.h"
+#include "priv.h"
 
 static char	 err[512];
 

@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: outer packets from the raw sockets (engine/decap.c). */
+/* Unit tests: outer packets from the raw sockets (engine/pkt/decap.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

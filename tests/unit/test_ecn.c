@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: RFC 6040 ECN, inner TOS/TTL (engine/ecn.c). */
+/* Unit tests: RFC 6040 ECN, inner TOS/TTL (engine/pkt/ecn.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

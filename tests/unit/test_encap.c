@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: outer headers (engine/encap.c). */
+/* Unit tests: outer headers (engine/pkt/encap.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

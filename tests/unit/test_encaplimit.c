@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: Tunnel Encapsulation Limit option (engine/encaplimit.c). */
+/* Unit tests: Tunnel Encapsulation Limit option (engine/pkt/encaplimit.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

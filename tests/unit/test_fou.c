@@ -15,8 +15,8 @@
  */
 
 /*
- * Unit tests: encapsulation over UDP (engine/decap_udp.c,
- * engine/encap_udp_hdr.c) and its keywords (priv/parse_encap.c).
+ * Unit tests: encapsulation over UDP (engine/pkt/decap_udp.c,
+ * engine/pkt/encap_udp_hdr.c) and its keywords (priv/conf_encap.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +34,7 @@
 
 #include <cmocka.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "pkt.h"
 
 #define PORT_PEER	5555

@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: outer fragmentation (engine/frag.c). */
+/* Unit tests: outer fragmentation (engine/pkt/frag.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,7 +36,7 @@ static struct frag	 frags[MAXF];
 
 /*
  * Checksum written here from RFC 1071's description, not with
- * engine/cksum.c: a plain 16-bit big-endian sum with end-around carry.
+ * engine/pkt/cksum.c: a plain 16-bit big-endian sum with end-around carry.
  */
 static uint16_t
 sum16(const uint8_t *p, size_t n)

@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: ICMP / ICMPv6 errors (engine/icmp_build.c). */
+/* Unit tests: ICMP / ICMPv6 errors (engine/pkt/icmp_build.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +35,7 @@ static uint8_t	 want[2048];
 
 /*
  * Checksums written here from RFC 1071 / RFC 8200 8.1, not with
- * engine/cksum.c: a plain loop over big-endian 16-bit words.
+ * engine/pkt/cksum.c: a plain loop over big-endian 16-bit words.
  */
 static uint32_t
 add16(uint32_t s, const uint8_t *p, size_t n)

@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: inner packets from the TUN device (engine/inner.c). */
+/* Unit tests: inner packets from the TUN device (engine/pkt/inner.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

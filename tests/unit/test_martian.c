@@ -14,7 +14,7 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* Unit tests: martian inner sources (engine/martian.c). */
+/* Unit tests: martian inner sources (engine/pkt/martian.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -15,7 +15,7 @@
  */
 
 /*
- * TUN offloads (engine/gso.c, gro.c, csum_fast.c): segmentation and
+ * TUN offloads (engine/pkt/gso.c, gro.c, csum_fast.c): segmentation and
  * coalescing, every checksum checked by the reference below (a plain
  * byte-pair RFC 1071 sum written here, sharing nothing with the engine).
  */

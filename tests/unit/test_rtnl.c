@@ -34,7 +34,7 @@
 
 #include <cmocka.h>
 
-#include "ipipd.h"
+#include "priv.h"
 
 static size_t
 put_attr(uint8_t *p, uint16_t type, const void *data, uint16_t len)

@@ -15,10 +15,10 @@
  */
 
 /*
- * Unit tests: UDP_GRO receive of encap fou (engine/udp_gro.c): the
+ * Unit tests: UDP_GRO receive of encap fou (engine/pkt/udp_gro.c): the
  * segment size from the control message, malformed ones included; the
  * split of a coalesced buffer, each datagram then decapsulated on its
- * own (engine/decap_udp.c); and the in-place coalescing of TCP segments
+ * own (engine/pkt/decap_udp.c); and the in-place coalescing of TCP segments
  * from one such buffer by the TUN-side GRO (engine/tun_offload.c,
  * gro.c), read back from a pipe standing in for the TUN device, with
  * checksums computed by the plain reference below.  And the send side

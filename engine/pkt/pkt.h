@@ -55,6 +55,7 @@ pkt_put32(uint8_t *p, uint32_t v)
 	pkt_put16(p + 2, (uint16_t)v);
 }
 
+#define PKT_MAXLEN	65535	/* largest IP datagram */
 #define IPV4_HDR_LEN	20	/* outer IPv4 header, no options */
 #define IPV6_HDR_LEN	40
 
@@ -212,6 +213,11 @@ size_t	 encap_udp_hdr(uint8_t *hdr, uint8_t encap, uint8_t ipproto);
  * automatic source port: one flow always leaves from one port.
  */
 uint32_t udp_flow_hash(const uint8_t *inner, size_t len);
+
+/* udp_gro.c: datagrams the kernel coalesced (UDP_GRO on the socket) */
+struct msghdr;
+int	 udp_gro_size(struct msghdr *);
+size_t	 udp_gro_next(size_t len, size_t gso_size, size_t off);
 
 /*
  * Internet checksum (RFC 1071): cksum_partial() adds len bytes to a

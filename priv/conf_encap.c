@@ -18,7 +18,7 @@
  * Keywords of encapsulation over UDP (encap, encap-dport, encap-sport,
  * encap-sport-range, listen-port, peer-sport, float, keepalive) and of
  * the TUN device's own addresses and routes (address ... [peer ...],
- * route).  Like parse.c they only fill struct ipipd_conf.
+ * route).  Like conf_parse.c they only fill struct ipipd_conf.
  */
 
 #include <sys/socket.h>
@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /* A decimal number in [lo, hi]. */

@@ -78,7 +78,7 @@ struct ipipd_conf {
 	int		 encaplimit;	/* IPv6 outer; -1: none */
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
-	unsigned int	 seen;		/* keywords given (W_* of parse.c) */
+	unsigned int	 seen;		/* keywords given (W_* of conf_parse.c) */
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
@@ -86,7 +86,7 @@ struct ipipd_conf {
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
-	/* encap fou|gue (parse_encap.c) */
+	/* encap fou|gue (conf_encap.c) */
 	uint8_t		 encap;		/* ENCAP_* */
 	uint8_t		 encap_flags;	/* ENCAP_F_* */
 	uint8_t		 sport_auto;	/* encap-sport auto */
@@ -96,7 +96,7 @@ struct ipipd_conf {
 	uint16_t	 peer_sport;	/* 0: encap-dport */
 	uint16_t	 sport_lo, sport_hi;	/* 0: kernel-chosen ports */
 	uint16_t	 keepalive;	/* seconds, 0: none */
-	/* address, route (parse_encap.c, priv_ifaddr.c) */
+	/* address, route (conf_encap.c, priv_ifaddr.c) */
 	struct conf_addr addrs[CONF_ADDRS_MAX];
 	int		 naddrs;
 	struct conf_route routes[CONF_ROUTES_MAX];
@@ -173,7 +173,7 @@ struct ipipd {
 	int			 unreach_logged; /* for this remote */
 };
 
-/* parse.c */
+/* conf_parse.c */
 int	 parse_args(int, char **, struct ipipd_conf *);
 void	 usage(void) __attribute__((noreturn));
 void	 conf_defaults(struct ipipd_conf *);
@@ -190,8 +190,8 @@ uint32_t conf_outer_hdrlen(const struct ipipd_conf *, int);
 int	 kw_err(char *, size_t, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* parse_encap.c: keywords of encapsulation over UDP and the TUN's own
- * addresses and routes, as parse.c's keyword table calls them */
+/* conf_encap.c: keywords of encapsulation over UDP and the TUN's own
+ * addresses and routes, as conf_parse.c's keyword table calls them */
 int	 kw_encap(struct ipipd_conf *, const char *, char *, size_t);
 int	 kw_encap_dport(struct ipipd_conf *, const char *, char *, size_t);
 int	 kw_encap_sport(struct ipipd_conf *, const char *, char *, size_t);
@@ -253,7 +253,7 @@ void	 child_died(struct ipipd *, struct child *, int);
 void	 supervise_tick(struct ipipd *, uint64_t);
 uint64_t mono_ms(void);
 
-/* priv_monitor.c */
+/* priv_rtnl_watch.c */
 struct mnl_socket *monitor_open(void);
 void	 monitor_input(struct ipipd *);
 

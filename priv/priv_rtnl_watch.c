@@ -29,7 +29,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define RECHECK_DELAY_MS	100

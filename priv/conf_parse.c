@@ -33,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 
 #define W_DEV		0x0001
 #define W_LOCAL		0x0002
@@ -47,7 +47,7 @@
 #define W_MODE		0x0200
 #define W_PMTUDISC	0x0400
 #define W_RESOLVE	0x0800
-/* encap over UDP (parse_encap.c); address and route repeat: no bit */
+/* encap over UDP (conf_encap.c); address and route repeat: no bit */
 #define W_ENCAP		0x00100000
 #define W_ENCAP_DPORT	0x00200000
 #define W_ENCAP_SPORT	0x00400000

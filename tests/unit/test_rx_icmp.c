@@ -16,7 +16,7 @@
 
 /*
  * Unit tests: ICMP errors from the error queue that say the remote is
- * unreachable (engine/icmp_recv.c, engine/peer_unreach.c).  On a raw
+ * unreachable (engine/rx_icmp.c, engine/peer_unreach.c).  On a raw
  * socket the quote starts with our outer header; on a UDP socket
  * (encap fou|gue) it starts after the UDP header and the outer
  * destination is in msg_name.  Error queue messages are built here as

@@ -23,7 +23,7 @@
  * UDP_GRO control message.  A UDP_SEGMENT send over veth arrives so
  * without ever being cut.  These two helpers find the size and the
  * datagrams; everything else about each datagram is checked as if it
- * had come alone (fwd_udp_to_tun.c).
+ * had come alone (rx_udp.c).
  */
 
 #include <sys/socket.h>
@@ -32,7 +32,7 @@
 
 #include <string.h>
 
-#include "engine.h"
+#include "pkt.h"
 
 /*
  * The segment size of a coalesced buffer, 0 if there is none (an
