@@ -279,7 +279,7 @@ conf_finish_encap(struct ipipd_conf *c, char *err, size_t len)
 		    c->sport_lo || c->listen_port || c->peer_sport ||
 		    c->encap_flags || c->keepalive;
 
-	if (c->encap == ENCAP_TCP)	/* parse_tcp.c checked them */
+	if (c->encap == ENCAP_TCP)	/* conf_tcp.c checked them */
 		return 0;
 	if (c->encap == ENCAP_NONE) {
 		if (udpwords)

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 static int

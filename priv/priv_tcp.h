@@ -18,7 +18,7 @@
 /*
  * The parent's part of the TCP transport (issue 16): the client role
  * (encap tcp) and the prefix server (serve tcp).  Keywords in
- * parse_tcp.c, the pool and its assignments file in pool.c and
+ * conf_tcp.c, the pool and its assignments file in pool.c and
  * pool_file.c, the server's sockets and answers in priv_tcp_server.c,
  * the client's connections and prefix in priv_tcp_client.c.
  */
@@ -44,7 +44,7 @@
 /* What the TCP keywords asked for (inside struct ipipd_conf). */
 struct tcp_conf {
 	uint8_t		 role;		/* 0, TCP_ROLE_CLIENT, _SERVER */
-	unsigned int	 seen;		/* TW_* of parse_tcp.c */
+	unsigned int	 seen;		/* TW_* of conf_tcp.c */
 	struct tun_addr	 listen[TCP_LISTEN_MAX];
 	int		 nlisten;
 	uint16_t	 port;		/* server: listen port */
@@ -65,7 +65,7 @@ struct ipipd;
 struct ipipd_conf;
 struct imsg;
 
-/* parse_tcp.c */
+/* conf_tcp.c */
 void	 tcp_conf_defaults(struct tcp_conf *);
 int	 tcp_conf_keyword(struct ipipd_conf *, const char *, const char *,
 	    int *, char *, size_t);

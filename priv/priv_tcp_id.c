@@ -33,7 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 /* "aa:bb:cc:dd:ee:ff" of ifindex when it has a non-zero 6-byte MAC. */

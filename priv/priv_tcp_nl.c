@@ -33,7 +33,7 @@
 
 #include <libmnl/libmnl.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define MADE_MAX	4

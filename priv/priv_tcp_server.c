@@ -36,7 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 #include "pool.h"
 

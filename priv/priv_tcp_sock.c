@@ -35,7 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 
 #define KEEP_IDLE_S	20

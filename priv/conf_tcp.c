@@ -24,7 +24,7 @@
  *   [assignments FILE] [max-clients N] [max-handshakes N]
  *   [max-handshakes-per-address N]
  * Both: [handshake-timeout SECONDS] [send-queue KBYTES].
- * Like parse.c they only fill struct ipipd_conf; parse.c calls
+ * Like conf_parse.c they only fill struct ipipd_conf; it calls
  * tcp_conf_keyword() for a word it does not know.
  */
 
@@ -36,7 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipipd.h"
+#include "priv.h"
 #include "log.h"
 #include "priv_tcp.h"
 
@@ -300,7 +300,7 @@ tcp_conf_defaults(struct tcp_conf *t)
 	t->sendq_kb = TCP_DEFAULT_SENDQ_KB;
 }
 
-/* A word parse.c does not know: one of ours, or unknown. */
+/* A word conf_parse.c does not know: one of ours, or unknown. */
 int
 tcp_conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
     int *used, char *err, size_t len)
@@ -392,7 +392,7 @@ finish_client(struct ipipd_conf *c, char *err, size_t len)
 	return 0;
 }
 
-/* Cross-checks of the TCP keywords; parse.c calls it first. */
+/* Cross-checks of the TCP keywords; conf_parse.c calls it first. */
 int
 tcp_conf_finish(struct ipipd_conf *c, char *err, size_t len)
 {
