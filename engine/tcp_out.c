@@ -89,7 +89,8 @@ tcp_out_append(struct engine *e, struct tcp_conn *c, const uint8_t *pkt,
 	struct tcp_engine	*t = e->tcp;
 
 	if (out_room(t, c, len) == -1) {
-		tcp_drop(e, c, TD_SENDQ, NULL);
+		tcp_drop(e, c, TD_SENDQ, "its send queue is full (it does "
+		    "not read)");
 		return -1;
 	}
 	memcpy(c->out + c->out_head + c->out_len, pkt, len);

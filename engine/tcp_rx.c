@@ -74,7 +74,7 @@ client_packet(struct engine *e, struct tcp_conn *c, const uint8_t *p,
 	if (c->held)	/* its first packet: our quiet can end */
 		tcp_release_hold(e, c);
 	if ((p[0] >> 4) != 6) {
-		tcp_drop(e, c, TD_FAMILY, NULL);
+		tcp_drop(e, c, TD_FAMILY, "not IPv6");
 		return;
 	}
 	if (t->conf.role == TCP_ROLE_SERVER) {

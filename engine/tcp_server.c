@@ -133,12 +133,36 @@ tcp_accept(struct engine *e, int li)
 	}
 }
 
-/* The identifier arrived: ask the parent for its /64. */
+/* At max-clients, only an identifier that is connected already. */
+static int
+client_room(struct tcp_engine *t, const char *id)
+{
+	uint32_t	 i;
+
+	if (t->nclients < t->conf.max_clients)
+		return 1;
+	for (i = 0; i < t->nconns; i++)
+		if (t->conns[i].state == TS_UP &&
+		    strcmp(t->conns[i].id, id) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The identifier arrived: ask the parent for its /64.  Refused first at
+ * max-clients, so that a refused identifier takes nothing of the pool.
+ */
 static void
 ask_parent(struct engine *e, struct tcp_conn *c)
 {
 	struct tcp_engine		*t = e->tcp;
 	struct msg_tcp_assign_req	 r;
+
+	if (!client_room(t, c->id)) {
+		tcp_refused(e, c, NULL, TC_MAX_CLIENTS, NULL);
+		tcp_conn_close(e, c, TC_MAX_CLIENTS);
+		return;
+	}
 
 	memset(&r, 0, sizeof(r));
 	r.slot = (uint32_t)tcp_slot(t, c);
