@@ -336,6 +336,19 @@ first_word(unsigned int bits)
 	return "?";
 }
 
+/* The keywords of encapsulation over UDP, which TCP has no use for. */
+static int
+udp_words(const struct ipipd_conf *c, char *err, size_t len)
+{
+	if (c->encap_sport || c->sport_auto || c->sport_lo ||
+	    c->listen_port || c->peer_sport || c->encap_flags ||
+	    c->keepalive)
+		return kw_err(err, len, "encap-sport, encap-sport-range, "
+		    "listen-port, peer-sport, float and keepalive are for "
+		    "encap fou or gue, not tcp");
+	return 0;
+}
+
 /* serve tcp: no remote, a port and a pool; both wildcards by default. */
 static int
 finish_server(struct ipipd_conf *c, char *err, size_t len)
@@ -354,6 +367,8 @@ finish_server(struct ipipd_conf *c, char *err, size_t len)
 	if (c->encap_dport != 0)
 		return kw_err(err, len, "serve tcp takes no encap-dport: use "
 		    "port PORT");
+	if (udp_words(c, err, len) == -1)
+		return -1;
 	if (t->seen & TW_CLIENT_ONLY)
 		return kw_err(err, len, "'%s' is for a client (encap tcp), "
 		    "not for serve tcp", first_word(t->seen & TW_CLIENT_ONLY));
@@ -382,12 +397,8 @@ finish_client(struct ipipd_conf *c, char *err, size_t len)
 		    "client (encap tcp)", first_word(t->seen & TW_SERVER_ONLY));
 	if (c->encap_dport == 0)
 		return kw_err(err, len, "encap tcp needs encap-dport PORT");
-	if (c->encap_sport || c->sport_auto || c->sport_lo ||
-	    c->listen_port || c->peer_sport || c->encap_flags ||
-	    c->keepalive)
-		return kw_err(err, len, "encap-sport, encap-sport-range, "
-		    "listen-port, peer-sport, float and keepalive are for "
-		    "encap fou or gue, not tcp");
+	if (udp_words(c, err, len) == -1)
+		return -1;
 	t->role = TCP_ROLE_CLIENT;
 	return 0;
 }
