@@ -20,6 +20,10 @@
                                            got a prefix
   tcp_hostile.py udpflood ADDR SECS PPS    1200-byte UDP datagrams to
                                            ADDR port 9
+  tcp_hostile.py newids ADDR PORT ID OUT    identifiers ID-0, ID-1, ...
+                                           one connection each, until
+                                           the server is gone; each
+                                           prefix told goes into OUT
   tcp_hostile.py replace ADDR PORT ID SRC1 SRC2
                                            ID from SRC1, then from SRC2:
                                            the first must be closed
@@ -144,6 +148,25 @@ def main():
         print("RESULT idle %d refused %d kept %d" % (n, shut, n - shut),
               flush=True)
         time.sleep(secs)
+    elif cmd == "newids":
+        n = 0
+        with open(a[4], "w") as out:
+            while True:
+                try:
+                    s = conn(addr, port)
+                    s.sendall(json.dumps({"Id": "%s-%d" % (a[3], n)})
+                              .encode())
+                    data = s.recv(1024)
+                    s.close()
+                except OSError:
+                    break
+                if not data:
+                    break
+                out.write("%s-%d %s\n" % (a[3], n,
+                                          json.loads(data)["Prefix"]))
+                out.flush()
+                n += 1
+        print("RESULT newids %d" % n)
     elif cmd == "many":
         n, ident, secs = int(a[3]), a[4], float(a[5])
         socks, got, refused = [], [], 0
