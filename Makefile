@@ -203,6 +203,8 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
 	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
 	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
+	install -m 0644 dist/tcp-server.conf dist/tcp-client.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
@@ -214,6 +216,8 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/tcp-server.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/tcp-client.conf \
 	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
