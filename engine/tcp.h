@@ -125,7 +125,12 @@ void	 tcp_engine_preinit(struct engine *);
 void	 tcp_engine_start(struct engine *);
 
 /* tcp_loop.c */
-void	 tcp_loop(struct engine *) __attribute__((noreturn));
+/*
+ * Never returns, but is not declared noreturn: ASan would unpoison the
+ * stacks before the call, with a sigaltstack(2) the seccomp filter
+ * kills (make asan).
+ */
+void	 tcp_loop(struct engine *);
 void	 tcp_ev_set(struct tcp_engine *, struct tcp_conn *, uint32_t);
 void	 tcp_tun_poll(struct engine *, int);
 void	 tcp_listen_poll(struct engine *, int);
