@@ -126,6 +126,22 @@ wait_prefix "$TMPD/c3.log" "$PID_C3" $((n3 + 1)) && expect_eq "$PREFIX" "$P3" "c
 ping6_ok "$NS_C1" "$A3"
 sha_transfer "$NS_C2" "$NS_H" "$TCP_HOST" 1000000
 
+log "=== SIGHUP on both roles; the server's engine killed"
+kill -HUP "$SRV_PID" "$PID_C2"
+wait_log "$LOG_S2" 'reload: configuration applied' 5 ||
+	error "server: no reload line"
+wait_log "$TMPD/c2.log" 'reload: configuration applied' 5 ||
+	error "client: no reload line"
+ping6_ok "$NS_H" "$A2"
+n2=$(prefix_count "$TMPD/c2.log")
+ENG=$(pgrep -P "$SRV_PID" -x ipipd-engine)
+kill -KILL "$ENG"
+wait_log "$LOG_S2" 'engine restarted, forwarding again' 10 ||
+	error "the server's engine was not restarted"
+wait_prefix "$TMPD/c2.log" "$PID_C2" $((n2 + 1)) && expect_eq "$PREFIX" "$P2" \
+    "c2 after the server's engine restart"
+ping6_ok "$NS_H" "$A2"
+
 stop_ipipd "$PID_C1" "$TMPD/c1b.log"
 stop_ipipd "$PID_C2" "$TMPD/c2.log"
 stop_ipipd "$PID_C3" "$TMPD/c3.log"
