@@ -152,6 +152,7 @@ tcp_engine_push_start(struct ipipd *env)
 	struct msg_fd_tun	 t;
 	struct msg_encap_conf	 ec;
 
+	tcp_nl_txqlen(env);
 	memset(&t, 0, sizeof(t));
 	t.ifindex = env->res.ifindex;
 	strlcpy(t.ifname, env->conf.dev, sizeof(t.ifname));

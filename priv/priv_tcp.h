@@ -40,6 +40,7 @@
 #define TCP_DEFAULT_HOLD_MS		200	/* see tcp_server.c */
 #define TCP_DEFAULT_MTU			1500	/* the seed's TUN devices */
 #define TCP_PATH_MAX			256
+#define TCP_TUN_TXQLEN			1000	/* priv_tcp_nl.c */
 
 /* What the TCP keywords asked for (inside struct ipipd_conf). */
 struct tcp_conf {
@@ -115,6 +116,7 @@ int	 tcp_nl_addr(struct ipipd *, unsigned int, const struct in6_addr *,
 int	 tcp_nl_route(struct ipipd *, unsigned int, const struct in6_addr *,
 	    int, int);
 void	 tcp_nl_remove_all(void);
+void	 tcp_nl_txqlen(struct ipipd *);
 
 /* priv_tcp_sock.c */
 void	 tcp_sock_keepalive(int);
