@@ -90,7 +90,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench bench-raw
+		apparmor apparmor-test deb bench bench-raw bench-tcp
 
 all: $(BINS)
 
@@ -157,6 +157,11 @@ demo: $(BINS)
 # Throughput beside other tunnels (../shared/bench), latency, memory.
 bench: $(BINS) $(BUILD)/tests/wake_rtt
 	BUILD=$(BUILD) tests/bench/run.sh
+	BUILD=$(BUILD) tests/bench/tcp.sh
+
+# The TCP transport alone (tests/bench/tcp.sh), also run by bench.
+bench-tcp: $(BINS)
+	BUILD=$(BUILD) tests/bench/tcp.sh
 
 # The kernel's cost of a raw socket send, by who writes the outer header
 # and whether the peer is on the link (tests/bench/raw_send_rate.sh).
