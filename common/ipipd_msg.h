@@ -15,11 +15,13 @@
  */
 
 /*
- * The messages the ipipd processes exchange: every IMSG_* type and its
- * fixed-size payload.  A receiver checks each message's payload size
- * against the struct named here (imsg_get_data()) before touching it;
- * a wrong size from a less privileged process ends the receiver's trust
- * in that peer (fatalx), never a crash.
+ * The messages the ipipd processes exchange: every IMSG_* type, its
+ * fixed-size payload, and its rules in one table (imsg_rule(), at the
+ * end): who may send it to whom, its payload size, whether an fd comes
+ * with it, and when it is allowed.  Every process checks every message
+ * against the table (imsg_rule_check(), imsg_rules.c) before it
+ * dispatches it; a message that breaks a rule ends the receiver's
+ * trust in that peer (fatalx), never a crash.
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
@@ -229,6 +231,121 @@ struct msg_log {
 	int32_t		 pri;		/* LOG_ERR .. LOG_DEBUG */
 	char		 line[LOG_LINE_MAX];	/* NUL ended */
 };
+
+/*
+ * The payloads are copied as they are between processes of one build:
+ * a size that changes by accident (padding, a field added) is caught
+ * here, not by a peer refusing every message.
+ */
+_Static_assert(sizeof(struct tun_addr) == 20, "struct tun_addr");
+_Static_assert(sizeof(struct msg_fd_tun) == 4 + IFNAMSIZ, "msg_fd_tun");
+_Static_assert(sizeof(struct msg_fd_raw) == 4, "msg_fd_raw");
+_Static_assert(sizeof(struct msg_engine_conf) == 16, "msg_engine_conf");
+_Static_assert(sizeof(struct msg_peer) == 44, "msg_peer");
+_Static_assert(sizeof(struct msg_resolve) == RESOLVE_NAME_MAX + 4,
+    "msg_resolve");
+_Static_assert(sizeof(struct msg_fd_udp) == 8, "msg_fd_udp");
+_Static_assert(sizeof(struct msg_encap_conf) == 12, "msg_encap_conf");
+_Static_assert(sizeof(struct msg_resolve_answer) ==
+    8 + 20 * RESOLVE_ADDRS_MAX + 128, "msg_resolve_answer");
+_Static_assert(sizeof(struct msg_log) == 4 + LOG_LINE_MAX, "msg_log");
+_Static_assert(sizeof(struct msg_tcp_conf) == 108, "msg_tcp_conf");
+_Static_assert(sizeof(struct msg_fd_tcp) == 24, "msg_fd_tcp");
+_Static_assert(sizeof(struct msg_tcp_assign_req) == 76, "msg_tcp_assign_req");
+_Static_assert(sizeof(struct msg_tcp_assign) == 28, "msg_tcp_assign");
+_Static_assert(sizeof(struct msg_tcp_prefix) == 16, "msg_tcp_prefix");
+
+/* The processes, as senders and receivers of a rule. */
+#define IMSG_P_PARENT		0x01
+#define IMSG_P_ENGINE		0x02
+#define IMSG_P_RESOLVER		0x04
+
+/* When a message is allowed (struct imsg_rule.flags). */
+#define IMSG_R_FD		0x01	/* with an fd, always; else never */
+#define IMSG_R_ONCE		0x02	/* once in the receiver's life */
+#define IMSG_R_STARTED		0x04	/* only after the parent started it */
+#define IMSG_R_ANSWER		0x08	/* only while a question is out */
+
+/* What the receiver knows (imsg_rule_check()'s state). */
+#define IMSG_S_STARTED		0x01	/* it started the sender */
+#define IMSG_S_ASKED		0x02	/* a question to the sender is out */
+
+struct imsg_rule {
+	const char	*name;		/* for the error message */
+	uint32_t	 len;		/* payload bytes, exactly */
+	uint8_t		 from;		/* IMSG_P_*: who may send it */
+	uint8_t		 to;		/* IMSG_P_*: who may receive it */
+	uint8_t		 flags;		/* IMSG_R_* */
+};
+
+_Static_assert(IMSG_MAX <= 64, "imsg_rule_check()'s once mask");
+
+/* The rules of message type t; NULL for a type that does not exist. */
+static inline const struct imsg_rule *
+imsg_rule(uint32_t t)
+{
+	static const struct imsg_rule	 rules[IMSG_MAX] = {
+	[IMSG_FD_TUN] = { "TUN fd", sizeof(struct msg_fd_tun),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_FD_RAW] = { "raw socket", sizeof(struct msg_fd_raw),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_FD_UDP] = { "UDP socket", sizeof(struct msg_fd_udp),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_ENGINE_CONF] = { "configuration",
+	    sizeof(struct msg_engine_conf), IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_ENCAP_CONF] = { "encapsulation",
+	    sizeof(struct msg_encap_conf), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_ONCE },
+	[IMSG_PEER] = { "peer", sizeof(struct msg_peer),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_START] = { "start", 0,
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_ONCE },
+	[IMSG_ENGINE_READY] = { "ready", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_PEER_UNREACH] = { "unreachable", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_TUN_GONE] = { "TUN device gone", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_RESOLVE] = { "resolve", sizeof(struct msg_resolve),
+	    IMSG_P_PARENT, IMSG_P_RESOLVER, 0 },
+	[IMSG_RESOLVE_ANSWER] = { "answer",
+	    sizeof(struct msg_resolve_answer), IMSG_P_RESOLVER, IMSG_P_PARENT,
+	    IMSG_R_ANSWER },
+	[IMSG_LOG] = { "log", sizeof(struct msg_log),
+	    IMSG_P_ENGINE | IMSG_P_RESOLVER, IMSG_P_PARENT, 0 },
+	[IMSG_STATUS] = { "status", 0,
+	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	/* encap tcp, serve tcp (issue 16) */
+	[IMSG_TCP_CONF] = { "tcp configuration", sizeof(struct msg_tcp_conf),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_ONCE },
+	[IMSG_FD_TCP_LISTEN] = { "listening socket",
+	    sizeof(struct msg_fd_tcp), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_FD_TCP_CONN] = { "connected socket", sizeof(struct msg_fd_tcp),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_TCP_ASSIGN] = { "prefix answer", sizeof(struct msg_tcp_assign),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_TCP_ASSIGN_REQ] = { "prefix request",
+	    sizeof(struct msg_tcp_assign_req), IMSG_P_ENGINE, IMSG_P_PARENT,
+	    IMSG_R_STARTED },
+	[IMSG_TCP_PREFIX] = { "prefix", sizeof(struct msg_tcp_prefix),
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_TCP_DOWN] = { "connection down", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	};
+
+	return t < IMSG_MAX && rules[t].name != NULL ? &rules[t] : NULL;
+}
+
+struct imsg;
+/*
+ * imsg_rules.c: 0 if imsg, received by self from from (IMSG_P_*),
+ * keeps its rule given state (IMSG_S_*); seen holds the IMSG_R_ONCE
+ * types received so far.  Else -1 and why says what from did wrong.
+ */
+int	 imsg_rule_check(const struct imsg *, int self, int from,
+	    unsigned int state, uint64_t *seen, char *why, size_t whylen);
+const char *imsg_proc_name(int);
 
 struct imsgbuf;
 /* log_imsg.c: a child's log lines go to the parent over ibuf. */

@@ -135,16 +135,16 @@ net_input(struct engine *e, struct pollfd *pfd, int a, int p)
 		fatalx("outer socket fd %d is not open", pfd->fd);
 	if (e->encap.type != ENCAP_NONE) {
 		if (pfd->revents & POLLERR)
-			icmp_recv_errors_udp(e, pfd->fd, af);
+			rx_icmp_errors_udp(e, pfd->fd, af);
 		if (pfd->revents & POLLIN)
-			fwd_udp_to_tun(e, a, pfd->fd);
+			rx_udp(e, a, pfd->fd);
 		return;
 	}
 	/* ICMP errors about our packets (IP_RECVERR). */
 	if (pfd->revents & POLLERR)
-		icmp_recv_errors(e, pfd->fd, af);
+		rx_icmp_errors(e, pfd->fd, af);
 	if (pfd->revents & POLLIN)
-		fwd_net_to_tun(e, a, p);
+		rx_raw(e, a, p);
 }
 
 /*
@@ -187,7 +187,7 @@ engine_loop(struct engine *e)
 			a = af_index(e->peer.remote.af);
 			n += net_fds(e, pfd + n);
 		}
-		timeout = fwd ? udp_keepalive(e, now_ms()) : -1;
+		timeout = fwd ? tx_udp_keepalive(e, mono_ms()) : -1;
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -203,7 +203,7 @@ engine_loop(struct engine *e)
 			continue;
 		}
 		if (pfd[1].revents & POLLIN)
-			fwd_tun_to_net(e);
+			tun_read(e);
 		for (i = 2; i < n; i++)
 			net_input(e, &pfd[i], a, i - 2);
 	}

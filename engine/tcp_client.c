@@ -59,7 +59,7 @@ tcp_client_conn(struct engine *e, int fd, const struct msg_fd_tcp *m)
 	c->peer = m->addr;
 	c->port = m->port;
 	c->state = TS_HS;
-	c->deadline_ms = now_ms() + (uint64_t)t->conf.hs_timeout * 1000;
+	c->deadline_ms = mono_ms() + (uint64_t)t->conf.hs_timeout * 1000;
 	tcp_list_add(t, &t->hs, t->client, offsetof(struct tcp_conn, tl));
 	t->nunauth++;
 	if ((n = tcp_hs_write_id(t->conf.id, buf, sizeof(buf))) == 0)

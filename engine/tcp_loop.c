@@ -199,7 +199,7 @@ tcp_loop(struct engine *e)
 		tcp_listen_poll(e, 1);
 	}
 	for (;;) {
-		timeout = timers(e, now_ms());
+		timeout = timers(e, mono_ms());
 		if (e->ibuf.w.queued > 0 && imsg_flush(&e->ibuf) == -1)
 			fatal("write to parent");
 		n = epoll_wait(t->epfd, evs, TCP_EVENTS, timeout);

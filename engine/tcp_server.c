@@ -97,7 +97,7 @@ accept_one(struct engine *e, int fd, const struct sockaddr_storage *ss)
 	c->peer = peer;
 	c->port = port;
 	c->state = TS_HS;
-	c->deadline_ms = now_ms() + (uint64_t)t->conf.hs_timeout * 1000;
+	c->deadline_ms = mono_ms() + (uint64_t)t->conf.hs_timeout * 1000;
 	tcp_list_add(t, &t->hs, tcp_slot(t, c), offsetof(struct tcp_conn, tl));
 	t->nunauth++;
 	tcp_ev_set(t, c, EPOLLIN);
@@ -125,7 +125,7 @@ tcp_accept(struct engine *e, int li)
 		    errno == ENOMEM) {
 			/* Level-triggered: the queue would wake us at once. */
 			tcp_refused(e, NULL, NULL, TC_NOFD, strerror(errno));
-			t->listen_paused_ms = now_ms() + TCP_NOFD_PAUSE_MS;
+			t->listen_paused_ms = mono_ms() + TCP_NOFD_PAUSE_MS;
 			tcp_listen_poll(e, 0);
 			return;
 		}
@@ -234,7 +234,7 @@ conn_up(struct engine *e, struct tcp_conn *c, uint64_t hi)
 	tcp_hash_add(t, c);
 	t->nclients++;
 	c->held = 1;
-	c->deadline_ms = now_ms() + t->conf.hold_ms;
+	c->deadline_ms = mono_ms() + t->conf.hold_ms;
 	tcp_list_add(t, &t->hold, i, offsetof(struct tcp_conn, tl));
 	tcp_ev_set(t, c, EPOLLIN);
 	/* Packets that came behind the identifier. */

@@ -100,7 +100,7 @@ tun_packet(struct engine *e, uint8_t *p, size_t len, uint16_t pi_proto)
 		return;
 	}
 	tcp_drop(e, NULL, TD_UNASSIGNED, NULL);
-	icmp_reply_v6(e, p, len, ICMP6_UNREACH, ICMP6_UNREACH_ADDR, 0);
+	tun_icmp_v6(e, p, len, ICMP6_UNREACH, ICMP6_UNREACH_ADDR, 0);
 }
 
 /* Up to a batch of packets, then the queues they went to. */

@@ -434,3 +434,72 @@ tcp_conf_keep(struct ipipd_conf *new, const struct ipipd_conf *old)
 		    "old ones");
 	new->tcp = old->tcp;
 }
+
+/* ipipd -nv (conf_print.c): the TCP keywords, in the file's syntax. */
+static const char *
+tmark(const struct tcp_conf *t, unsigned int bit)
+{
+	return (t->seen & bit) ? "" : "\t# default";
+}
+
+static void
+print_server(FILE *f, const struct tcp_conf *t)
+{
+	char	 a[ADDR_STRLEN];
+	int	 i;
+
+	fprintf(f, "serve tcp\n");
+	for (i = 0; i < t->nlisten; i++)
+		fprintf(f, "listen %s%s\n", addr_is_set(&t->listen[i]) ?
+		    addr_fmt(&t->listen[i], a, sizeof(a)) :
+		    t->listen[i].af == AF_INET ? "0.0.0.0" : "::",
+		    tmark(t, TW_LISTEN));
+	fprintf(f, "port %u\n", t->port);
+	fprintf(f, "prefix-pool %s/%u\n", addr_fmt(&t->pool, a, sizeof(a)),
+	    t->pool_plen);
+	if (t->assignments[0] != '\0')
+		fprintf(f, "assignments %s\n", t->assignments);
+	else
+		fprintf(f, "# assignments: none, in memory only\t# default\n");
+	fprintf(f, "max-clients %u%s\n", t->max_clients,
+	    tmark(t, TW_MAX_CLIENTS));
+	fprintf(f, "max-handshakes %u%s\n", t->max_hs, tmark(t, TW_MAX_HS));
+	fprintf(f, "max-handshakes-per-address %u%s\n", t->max_hs_addr,
+	    tmark(t, TW_MAX_HS_ADDR));
+}
+
+static void
+print_client(FILE *f, const struct ipipd_conf *c)
+{
+	const struct tcp_conf	*t = &c->tcp;
+
+	fprintf(f, "encap tcp\n");
+	fprintf(f, "encap-dport %u\n", c->encap_dport);
+	if (t->id[0] != '\0')
+		fprintf(f, "identifier %s\n", t->id);
+	else
+		fprintf(f, "# identifier: the uplink's MAC address\t"
+		    "# default\n");
+	if (t->prefix_dev[0] != '\0')
+		fprintf(f, "prefix-dev %s\n", t->prefix_dev);
+	else
+		fprintf(f, "# prefix-dev: the TUN device\t# default\n");
+	fprintf(f, "reconnect-interval %u%s\n", t->reconnect_s,
+	    tmark(t, TW_RECONNECT));
+}
+
+void
+tcp_conf_print(FILE *f, const struct ipipd_conf *c)
+{
+	const struct tcp_conf	*t = &c->tcp;
+
+	if (t->role == TCP_ROLE_SERVER)
+		print_server(f, t);
+	else
+		print_client(f, c);
+	fprintf(f, "handshake-timeout %u%s\n", t->hs_timeout_s,
+	    tmark(t, TW_HS_TIMEOUT));
+	fprintf(f, "send-queue %u%s\n", t->sendq_kb, tmark(t, TW_SENDQ));
+	fprintf(f, "# encap-sport, encap-sport-range, listen-port, peer-sport, "
+	    "float, keepalive: not used with tcp\n");
+}

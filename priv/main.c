@@ -96,7 +96,7 @@ open_privileged(struct ipipd *env)
 	else if (env->conf.encap != ENCAP_NONE)
 		priv_open_udp_all(env);
 	r->nl = priv_open_netlink();
-	r->nl_events = monitor_open();
+	r->nl_events = rtnl_watch_open();
 }
 
 /* argv of a child: who to become, where to chroot, how to log. */
@@ -170,6 +170,13 @@ main(int argc, char *argv[])
 	env.argc = argc;
 	env.argv = argv;
 	if (env.conf.noaction) {
+		if (env.conf.verbose) {	/* -nv: what was parsed */
+			conf_print(stdout, &env.conf);
+			if (fflush(stdout) == EOF) {
+				perror("ipipd: standard output");
+				return 1;
+			}
+		}
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}

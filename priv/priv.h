@@ -21,8 +21,10 @@
 #include <sys/types.h>
 #include <net/if.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
 #include "priv_tcp.h"
@@ -78,7 +80,7 @@ struct ipipd_conf {
 	int		 encaplimit;	/* IPv6 outer; -1: none */
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
-	unsigned int	 seen;		/* keywords given (W_* of conf_parse.c) */
+	unsigned int	 seen;		/* keywords given (W_*) */
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
@@ -105,6 +107,29 @@ struct ipipd_conf {
 	struct tcp_conf	 tcp;		/* encap tcp, serve tcp: priv_tcp.h */
 };
 
+/* ipipd_conf.seen: the keywords given, each at most once */
+#define W_DEV		0x0001
+#define W_LOCAL		0x0002
+#define W_REMOTE	0x0004
+#define W_MTU		0x0008
+#define W_TTL		0x0010
+#define W_TOS		0x0020
+#define W_TCLASS	0x0040
+#define W_FLOWLABEL	0x0080
+#define W_ENCAPLIMIT	0x0100
+#define W_MODE		0x0200
+#define W_PMTUDISC	0x0400
+#define W_RESOLVE	0x0800
+/* encap over UDP (conf_encap.c); address and route repeat: no bit */
+#define W_ENCAP		0x00100000
+#define W_ENCAP_DPORT	0x00200000
+#define W_ENCAP_SPORT	0x00400000
+#define W_SPORT_RANGE	0x00800000
+#define W_LISTEN_PORT	0x01000000
+#define W_PEER_SPORT	0x02000000
+#define W_FLOAT		0x04000000
+#define W_KEEPALIVE	0x08000000
+#define W_OFFLOAD	0x1000
 #define CONF_BITS	32	/* bits of ipipd_conf.seen */
 
 #define CHILD_ARGV_MAX	12
@@ -121,6 +146,7 @@ struct child {
 	uint64_t	 restart_ms;	/* when to restart it, 0: not due */
 	uint32_t	 backoff_ms;
 	int		 fast_failures;	/* deaths in a row soon after start */
+	uint64_t	 imsg_seen;	/* IMSG_R_ONCE types it sent */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -183,6 +209,7 @@ int	 conf_finish(struct ipipd_conf *, char *, size_t);
 int	 conf_check(struct ipipd_conf *, char *, size_t);
 int	 conf_check_mtu(const struct ipipd_conf *, int, char *, size_t);
 const char	*conf_af_name(int);
+const char	*conf_mode_name(enum tun_mode);
 void	 conf_pin_word(const struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
@@ -221,6 +248,9 @@ void	 priv_udp_pmtudisc(struct ipipd *);
 /* conf_file.c */
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
 
+/* conf_print.c */
+void	 conf_print(FILE *, const struct ipipd_conf *);
+
 /* priv_tun.c */
 int	 priv_open_tun(const char *, int *, unsigned int *, int);
 
@@ -251,11 +281,10 @@ const char *child_exec_path(const char *);
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
 void	 supervise_tick(struct ipipd *, uint64_t);
-uint64_t mono_ms(void);
 
 /* priv_rtnl_watch.c */
-struct mnl_socket *monitor_open(void);
-void	 monitor_input(struct ipipd *);
+struct mnl_socket *rtnl_watch_open(void);
+void	 rtnl_watch_input(struct ipipd *);
 
 /* priv_reload.c */
 void	 priv_reload(struct ipipd *);
@@ -272,19 +301,25 @@ void	 priv_check_chroot(const char *);
 /* priv_loop.c */
 void	 priv_loop(struct ipipd *);
 void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
+void	 child_log(struct child *, struct imsg *);
 
 /* priv_peer.c */
-void	 peer_request_resolve(struct ipipd *);
-void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 peer_answer(struct ipipd *, const struct msg_resolve_answer *);
 void	 peer_recheck(struct ipipd *);
 void	 peer_tick(struct ipipd *, uint64_t);
 void	 peer_unreachable(struct ipipd *);
+
+/* priv_resolver.c */
+void	 peer_request_resolve(struct ipipd *);
+void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
+void	 resolver_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_engine.c */
 void	 engine_push_start(struct ipipd *);
 void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
+void	 engine_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_daemon.c */
 void	 daemon_begin(void);

@@ -128,6 +128,7 @@ child_start(struct child *c, char *const argv[])
 	if (c->pid != 0)
 		imsg_clear(&c->ibuf);	/* what was queued for the dead one */
 	imsg_init(&c->ibuf, sp[0]);
+	c->imsg_seen = 0;
 	c->pid = pid;
 	c->alive = 1;
 	log_debug("started %s (%s), pid %ld", c->name, path, (long)pid);

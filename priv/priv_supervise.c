@@ -28,7 +28,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "priv.h"
@@ -38,15 +37,6 @@
 #define RESTART_MAX_MS		3000
 #define RESTART_FAST_MS		10000	/* died sooner: a fast failure */
 #define RESTART_GIVE_UP		5	/* fast failures in a row */
-
-uint64_t
-mono_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 describe_status(int status, char *buf, size_t len)

@@ -27,6 +27,7 @@
 
 #include <net/if.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
 #include "ipipd_msg.h"
@@ -73,6 +74,7 @@ int	 tcp_conf_keyword(struct ipipd_conf *, const char *, const char *,
 int	 tcp_conf_finish(struct ipipd_conf *, char *, size_t);
 int	 tcp_conf_is_server(const struct ipipd_conf *);
 void	 tcp_conf_keep(struct ipipd_conf *, const struct ipipd_conf *);
+void	 tcp_conf_print(FILE *, const struct ipipd_conf *);
 int	 tcp_id_valid(const char *);
 
 /* priv_tcp.c: the hooks the rest of the parent calls */

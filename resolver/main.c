@@ -83,16 +83,12 @@ resolver_handle(struct imsg *imsg)
 	struct msg_resolve		 req;
 	struct msg_resolve_answer	 ans;
 
-	if (imsg->hdr.type == IMSG_STATUS && imsg_get_len(imsg) == 0) {
+	/* The rules of ipipd_msg.h held: IMSG_STATUS or IMSG_RESOLVE. */
+	if (imsg->hdr.type == IMSG_STATUS) {
 		log_info("status: %llu lookups, %llu failed", lookups,
 		    lookups_failed);
 		return;
 	}
-	if (imsg->hdr.type != IMSG_RESOLVE)
-		fatalx("unexpected message type %u from parent",
-		    imsg->hdr.type);
-	if (imsg->fd != -1)
-		fatalx("unexpected fd from parent");
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
 		fatalx("parent sent a resolve message of %zu bytes",
 		    imsg_get_len(imsg));
@@ -114,6 +110,8 @@ static void
 resolver_loop(void)
 {
 	struct imsg	 imsg;
+	uint64_t	 seen = 0;
+	char		 why[128];
 	ssize_t		 n;
 
 	for (;;) {
@@ -129,6 +127,9 @@ resolver_loop(void)
 				fatalx("malformed message stream from parent");
 			if (n == 0)
 				break;
+			if (imsg_rule_check(&imsg, IMSG_P_RESOLVER,
+			    IMSG_P_PARENT, 0, &seen, why, sizeof(why)) == -1)
+				fatalx("%s", why);
 			resolver_handle(&imsg);
 			imsg_free(&imsg);
 		}

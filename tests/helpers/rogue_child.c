@@ -30,6 +30,8 @@
  *   answer-twice  (resolver) two answers to the one question
  *   ready-early   (engine) IMSG_ENGINE_READY before any IMSG_START;
  *                 as the resolver, it never answers, so no start comes
+ *   wrong-type    (resolver) IMSG_PEER, a message only the parent sends
+ *   short-log     (engine) IMSG_LOG with a 3-byte payload
  *
  * The honest answer is the name asked for, which must be a literal
  * address.  Then it reads until the parent closes the socket.
@@ -213,6 +215,13 @@ main(void)
 	} else if (strcmp(mode, "ready-early") == 0) {
 		if (is_engine)
 			send_msg(IMSG_ENGINE_READY, NULL, 0);
+	} else if (strcmp(mode, "wrong-type") == 0) {
+		struct msg_peer	 p;
+
+		memset(&p, 0, sizeof(p));
+		send_msg(IMSG_PEER, &p, sizeof(p));
+	} else if (strcmp(mode, "short-log") == 0) {
+		send_msg(IMSG_LOG, "abc", 3);
 	} else
 		errx(1, "unknown mode %s", mode);
 	drain();

@@ -15,6 +15,9 @@
 #                 refused
 #   log-forge     a newline and an escape in a log line: logged on one
 #                 line with both escaped, and the tunnel comes up
+#   wrong-type    a message type only the parent sends (the rule table
+#                 of common/ipipd_msg.h): refused
+#   short-log     a log message shorter than its rule says: refused
 #
 # A refused message ends the daemon with status 1 and a line naming the
 # child and what it sent.
@@ -84,6 +87,14 @@ log "=== engine reports ready before it was started"
 # A silent resolver too: with no answer, no start can come first.
 rogue ready-early engine resolver
 refused ready-early "engine sent ready before it was started"
+
+log "=== resolver sends a message only the parent may send"
+rogue wrong-type resolver
+refused wrong-type "resolver sent unexpected message type"
+
+log "=== engine sends a log message of the wrong size"
+rogue short-log engine
+refused short-log "engine sent a malformed log message"
 
 log "=== resolver forges log lines"
 rogue log-forge resolver
