@@ -175,11 +175,16 @@ bad:
 static int
 tkw_assign(struct tcp_conf *t, const char *v, char *err, size_t len)
 {
-	const char	*base = strrchr(v, '/');
+	const char	*base = strrchr(v, '/'), *p;
 
 	if (v[0] != '/')
 		return kw_err(err, len, "bad assignments '%s': not an absolute "
 		    "path", v);
+	/* What a configuration file can hold (and a log line show). */
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '#')
+			return kw_err(err, len, "bad assignments: a path "
+			    "without white space, control characters or '#'");
 	if (strlen(v) + sizeof(".tmp") > sizeof(t->assignments) ||
 	    base == NULL || base[1] == '\0' || strcmp(base, "/.") == 0 ||
 	    strcmp(base, "/..") == 0)
@@ -190,12 +195,22 @@ tkw_assign(struct tcp_conf *t, const char *v, char *err, size_t len)
 	return 0;
 }
 
+/*
+ * The keyword is narrower than the wire (tcp_id_valid()): no white
+ * space or '#', which a configuration file could not hold.
+ */
 static int
 tkw_id(struct tcp_conf *t, const char *v, char *err, size_t len)
 {
-	if (!tcp_id_valid(v))
+	const char	*p;
+
+	for (p = v; *p != '\0'; p++)
+		if (*p == ' ' || *p == '#')
+			break;
+	if (!tcp_id_valid(v) || *p != '\0')
 		return kw_err(err, len, "bad identifier '%s': not 1 to %d "
-		    "printable ASCII characters", v, TCP_ID_MAX);
+		    "printable ASCII characters without white space or '#'",
+		    v, TCP_ID_MAX);
 	strlcpy(t->id, v, sizeof(t->id));
 	return 0;
 }

@@ -93,7 +93,8 @@ check_print(const struct ipipd_conf *c, uint8_t af)
 	a = printed(c);
 	CHECK(strncmp(a, "# ipipd -nv", 11) == 0);
 	CHECK(a[strlen(a) - 1] == '\n');
-	if (strchr(c->dev, '#') != NULL) {
+	if (strchr(c->dev, '#') != NULL ||
+	    strchr(c->tcp.prefix_dev, '#') != NULL) {
 		free(a);
 		return;
 	}

@@ -27,7 +27,7 @@ tcp_client 1 "$TMPD/c1.log" "$(tcp_srv4 1)"
 PID_C1=$CLI_PID
 tcp_client 2 "$TMPD/c2.log" "$(tcp_srv6 2)"
 PID_C2=$CLI_PID
-tcp_client 3 "$TMPD/c3.log" tunsrv.test identifier "client three" \
+tcp_client 3 "$TMPD/c3.log" tunsrv.test identifier client-three \
     reconnect-interval 1
 PID_C3=$CLI_PID
 wait_prefix "$TMPD/c1.log" "$PID_C1" || exit 1
@@ -70,7 +70,7 @@ ID1=$(client_id "$TMPD/c1.log")
 expect_match "$ID1" '^([0-9a-f]{2}:){5}[0-9a-f]{2}$' "c1's default identifier (its uplink's MAC)"
 expect_eq "$ID1" "$(mac "$NS_C1" "c1$SID")" "c1's identifier is the MAC of its uplink"
 expect_eq "$(json_prefix "$TCP_FILE" "$ID1")" "$P1/64" "file: c1"
-expect_eq "$(json_prefix "$TCP_FILE" "client three")" "$P3/64" "file: c3"
+expect_eq "$(json_prefix "$TCP_FILE" client-three)" "$P3/64" "file: c3"
 
 log "=== client restart: same prefix"
 stop_ipipd "$PID_C1" "$TMPD/c1.log"
