@@ -171,6 +171,7 @@ struct msg_encap_conf {
  * their own length fields.
  */
 #define TCP_ID_MAX		64	/* identifier bytes, printable ASCII */
+#define TCP_KEY_MAX		64	/* shared key of the allowlist, ditto */
 #define TCP_ROLE_CLIENT		1
 #define TCP_ROLE_SERVER		2
 #define TCP_LISTEN_MAX		4	/* listen keywords */
@@ -186,7 +187,8 @@ struct msg_tcp_conf {
 	uint32_t	 hold_ms;	/* server: quiet after the Prefix reply */
 	struct in6_addr	 pool;		/* server: prefix-pool */
 	char		 id[TCP_ID_MAX + 1];	/* client: identifier */
-	uint8_t		 pad[3];
+	char		 key[TCP_KEY_MAX + 1];	/* client: key, or "" */
+	uint8_t		 pad[2];
 };
 
 /* A listening socket (server) or a connected one (client). */
@@ -201,12 +203,14 @@ struct msg_tcp_assign_req {
 	uint32_t	 slot;		/* the engine's connection, echoed */
 	uint32_t	 gen;
 	char		 id[TCP_ID_MAX + 1];	/* checked by the engine */
-	uint8_t		 pad[3];
+	char		 key[TCP_KEY_MAX + 1];	/* the client's, or "" */
+	uint8_t		 pad[2];
 };
 
 #define TCP_ASSIGN_OK		0
 #define TCP_ASSIGN_FULL		1	/* pool exhausted */
 #define TCP_ASSIGN_ERROR	2	/* could not be stored */
+#define TCP_ASSIGN_REFUSED	3	/* not in the allowlist, wrong key */
 
 struct msg_tcp_assign {
 	uint32_t	 slot;
@@ -249,9 +253,10 @@ _Static_assert(sizeof(struct msg_encap_conf) == 12, "msg_encap_conf");
 _Static_assert(sizeof(struct msg_resolve_answer) ==
     8 + 20 * RESOLVE_ADDRS_MAX + 128, "msg_resolve_answer");
 _Static_assert(sizeof(struct msg_log) == 4 + LOG_LINE_MAX, "msg_log");
-_Static_assert(sizeof(struct msg_tcp_conf) == 108, "msg_tcp_conf");
+_Static_assert(sizeof(struct msg_tcp_conf) == 172, "msg_tcp_conf");
 _Static_assert(sizeof(struct msg_fd_tcp) == 24, "msg_fd_tcp");
-_Static_assert(sizeof(struct msg_tcp_assign_req) == 76, "msg_tcp_assign_req");
+_Static_assert(sizeof(struct msg_tcp_assign_req) == 140,
+    "msg_tcp_assign_req");
 _Static_assert(sizeof(struct msg_tcp_assign) == 28, "msg_tcp_assign");
 _Static_assert(sizeof(struct msg_tcp_prefix) == 16, "msg_tcp_prefix");
 

@@ -47,7 +47,7 @@ tcp_client_conn(struct engine *e, int fd, const struct msg_fd_tcp *m)
 {
 	struct tcp_engine	*t = e->tcp;
 	struct tcp_conn		*c;
-	char			 buf[128];
+	char			 buf[256];
 	size_t			 n;
 	ssize_t			 w;
 
@@ -62,7 +62,8 @@ tcp_client_conn(struct engine *e, int fd, const struct msg_fd_tcp *m)
 	c->deadline_ms = mono_ms() + (uint64_t)t->conf.hs_timeout * 1000;
 	tcp_list_add(t, &t->hs, t->client, offsetof(struct tcp_conn, tl));
 	t->nunauth++;
-	if ((n = tcp_hs_write_id(t->conf.id, buf, sizeof(buf))) == 0)
+	if ((n = tcp_hs_write_id(t->conf.id, t->conf.key, buf,
+	    sizeof(buf))) == 0)
 		fatalx("identifier does not fit");
 	w = tcp_send(fd, buf, n);
 	if (w != (ssize_t)n) {

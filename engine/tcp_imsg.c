@@ -78,7 +78,9 @@ recv_tcp_conf(struct engine *e, struct imsg *imsg)
 	    c.max_clients > 1000000 || c.max_unauth == 0 ||
 	    c.max_unauth > 100000 || c.max_unauth_src == 0)) ||
 	    (c.role == TCP_ROLE_CLIENT && (memchr(c.id, '\0',
-	    sizeof(c.id)) == NULL || !tcp_hs_id_valid(c.id, strlen(c.id)))))
+	    sizeof(c.id)) == NULL || !tcp_hs_id_valid(c.id, strlen(c.id)) ||
+	    memchr(c.key, '\0', sizeof(c.key)) == NULL || (c.key[0] != '\0' &&
+	    !tcp_hs_id_valid(c.key, strlen(c.key))))))
 		fatalx("tcp configuration out of range");
 	if (e->tcp != NULL)
 		fatalx("second tcp configuration");
@@ -140,7 +142,7 @@ recv_assign(struct engine *e, struct imsg *imsg)
 
 	get(imsg, &a, sizeof(a), "prefix answer");
 	if (e->tcp == NULL || e->tcp->conf.role != TCP_ROLE_SERVER ||
-	    a.status < TCP_ASSIGN_OK || a.status > TCP_ASSIGN_ERROR)
+	    a.status < TCP_ASSIGN_OK || a.status > TCP_ASSIGN_REFUSED)
 		fatalx("unexpected prefix answer");
 	tcp_assigned(e, &a);
 }

@@ -153,7 +153,7 @@ client_room(struct tcp_engine *t, const char *id)
  * max-clients, so that a refused identifier takes nothing of the pool.
  */
 static void
-ask_parent(struct engine *e, struct tcp_conn *c)
+ask_parent(struct engine *e, struct tcp_conn *c, const char *key)
 {
 	struct tcp_engine		*t = e->tcp;
 	struct msg_tcp_assign_req	 r;
@@ -168,6 +168,7 @@ ask_parent(struct engine *e, struct tcp_conn *c)
 	r.slot = (uint32_t)tcp_slot(t, c);
 	r.gen = c->gen;
 	strlcpy(r.id, c->id, sizeof(r.id));
+	strlcpy(r.key, key, sizeof(r.key));
 	if (imsg_compose(&e->ibuf, IMSG_TCP_ASSIGN_REQ, 0, 0, -1, &r,
 	    sizeof(r)) == -1)
 		fatal("imsg_compose");
@@ -180,10 +181,11 @@ tcp_hs_input(struct engine *e, struct tcp_conn *c, uint8_t *buf, size_t len)
 {
 	enum tcp_result	 r;
 	enum tcp_cause	 cause = TC_NONE;
-	char		 why[160];
+	char		 why[160], key[TCP_KEY_MAX + 1];
 	size_t		 used = 0;
 
-	r = tcp_hs_read_id(buf, len, c->id, &used, &cause, why, sizeof(why));
+	r = tcp_hs_read_id(buf, len, c->id, key, &used, &cause, why,
+	    sizeof(why));
 	if (r == TCP_BAD) {
 		tcp_refused(e, c, NULL, cause, why);
 		tcp_conn_close(e, c, cause);
@@ -196,7 +198,7 @@ tcp_hs_input(struct engine *e, struct tcp_conn *c, uint8_t *buf, size_t len)
 		return;
 	}
 	if (r == TCP_OK)
-		ask_parent(e, c);
+		ask_parent(e, c, key);
 }
 
 /* The reply, in one write: the socket has sent nothing yet. */
@@ -273,7 +275,8 @@ tcp_assigned(struct engine *e, const struct msg_tcp_assign *a)
 		return;		/* closed meanwhile */
 	if (a->status != TCP_ASSIGN_OK) {
 		enum tcp_cause	 cause = a->status == TCP_ASSIGN_FULL ?
-				    TC_POOL_FULL : TC_ASSIGN_ERROR;
+				    TC_POOL_FULL : a->status == TCP_ASSIGN_REFUSED ?
+				    TC_NOT_ALLOWED : TC_ASSIGN_ERROR;
 
 		tcp_refused(e, c, NULL, cause, NULL);
 		tcp_conn_close(e, c, cause);

@@ -637,8 +637,16 @@ usage(void)
 	    "\t[encap-sport-range low-high] [listen-port port]\n"
 	    "\t[peer-sport port|any] [float] [keepalive seconds]]\n"
 	    "\t[address address[/len] [peer address[/len]]] ... "
-	    "[route prefix] ... [offload on|off]\n", getprogname(),
-	    getprogname());
+	    "[route prefix] ... [offload on|off]\n"
+	    "\t[encap tcp encap-dport port [identifier id] [key key]\n"
+	    "\t[prefix-dev device] [reconnect-interval seconds]]\n"
+	    "       %s [-46dnv] [-u user] dev device serve tcp port port\n"
+	    "\tprefix-pool prefix/len [listen address] ... "
+	    "[assignments file]\n"
+	    "\t[allowlist file] [max-clients n] [max-handshakes n]\n"
+	    "\t[max-handshakes-per-address n] [handshake-timeout seconds]\n"
+	    "\t[send-queue KiB] [mtu mtu] [address ...] [route ...]\n",
+	    getprogname(), getprogname(), getprogname());
 	exit(1);
 }
 

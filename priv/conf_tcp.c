@@ -53,10 +53,12 @@
 #define TW_MAX_HS_ADDR	0x0400
 #define TW_SENDQ	0x0800
 #define TW_LISTEN	0x1000	/* repeats: only for "needs serve tcp" */
+#define TW_KEY		0x2000
+#define TW_ALLOW	0x4000
 
 #define TW_SERVER_ONLY	(TW_LISTEN | TW_PORT | TW_POOL | TW_ASSIGN | \
-			 TW_MAX_CLIENTS | TW_MAX_HS | TW_MAX_HS_ADDR)
-#define TW_CLIENT_ONLY	(TW_ID | TW_PREFIX_DEV | TW_RECONNECT)
+			 TW_MAX_CLIENTS | TW_MAX_HS | TW_MAX_HS_ADDR | TW_ALLOW)
+#define TW_CLIENT_ONLY	(TW_ID | TW_PREFIX_DEV | TW_RECONNECT | TW_KEY)
 
 typedef int (*tkw_fn)(struct tcp_conf *, const char *, char *, size_t);
 
@@ -172,19 +174,41 @@ bad:
 	    "PREFIX/LENGTH", v);
 }
 
+/* An absolute path a configuration file can hold (and a log line show). */
+static int
+path_ok(const char *kw, const char *v, char *err, size_t len)
+{
+	const char	*p;
+
+	if (v[0] != '/')
+		return kw_err(err, len, "bad %s '%s': not an absolute path",
+		    kw, v);
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '#')
+			return kw_err(err, len, "bad %s: a path without white "
+			    "space, control characters or '#'", kw);
+	if (strlen(v) >= TCP_PATH_MAX)
+		return kw_err(err, len, "bad %s: a path longer than %d bytes",
+		    kw, TCP_PATH_MAX - 1);
+	return 0;
+}
+
+static int
+tkw_allow(struct tcp_conf *t, const char *v, char *err, size_t len)
+{
+	if (path_ok("allowlist", v, err, len) == -1)
+		return -1;
+	strlcpy(t->allowlist, v, sizeof(t->allowlist));
+	return 0;
+}
+
 static int
 tkw_assign(struct tcp_conf *t, const char *v, char *err, size_t len)
 {
-	const char	*base = strrchr(v, '/'), *p;
+	const char	*base = strrchr(v, '/');
 
-	if (v[0] != '/')
-		return kw_err(err, len, "bad assignments '%s': not an absolute "
-		    "path", v);
-	/* What a configuration file can hold (and a log line show). */
-	for (p = v; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == 0x7f || *p == '#')
-			return kw_err(err, len, "bad assignments: a path "
-			    "without white space, control characters or '#'");
+	if (path_ok("assignments", v, err, len) == -1)
+		return -1;
 	if (strlen(v) + sizeof(".tmp") > sizeof(t->assignments) ||
 	    base == NULL || base[1] == '\0' || strcmp(base, "/.") == 0 ||
 	    strcmp(base, "/..") == 0)
@@ -212,6 +236,17 @@ tkw_id(struct tcp_conf *t, const char *v, char *err, size_t len)
 		    "printable ASCII characters without white space or '#'",
 		    v, TCP_ID_MAX);
 	strlcpy(t->id, v, sizeof(t->id));
+	return 0;
+}
+
+static int
+tkw_key(struct tcp_conf *t, const char *v, char *err, size_t len)
+{
+	if (strlen(v) > TCP_KEY_MAX || !tcp_id_valid(v) || strchr(v, ' ') ||
+	    strchr(v, '#'))
+		return kw_err(err, len, "bad key: not 1 to %d printable ASCII "
+		    "characters without white space or '#'", TCP_KEY_MAX);
+	strlcpy(t->key, v, sizeof(t->key));
 	return 0;
 }
 
@@ -301,6 +336,8 @@ static const struct tcp_keyword tcp_keywords[] = {
 	{ "max-handshakes",	TW_MAX_HS,	0, tkw_max_hs },
 	{ "max-handshakes-per-address", TW_MAX_HS_ADDR, 0, tkw_max_hs_addr },
 	{ "send-queue",		TW_SENDQ,	0, tkw_sendq },
+	{ "key",		TW_KEY,		0, tkw_key },
+	{ "allowlist",		TW_ALLOW,	0, tkw_allow },
 };
 
 void
@@ -476,6 +513,11 @@ print_server(FILE *f, const struct tcp_conf *t)
 		fprintf(f, "assignments %s\n", t->assignments);
 	else
 		fprintf(f, "# assignments: none, in memory only\t# default\n");
+	if (t->allowlist[0] != '\0')
+		fprintf(f, "allowlist %s\n", t->allowlist);
+	else
+		fprintf(f, "# allowlist: none, every identifier gets a /64\t"
+		    "# default\n");
 	fprintf(f, "max-clients %u%s\n", t->max_clients,
 	    tmark(t, TW_MAX_CLIENTS));
 	fprintf(f, "max-handshakes %u%s\n", t->max_hs, tmark(t, TW_MAX_HS));
@@ -495,6 +537,10 @@ print_client(FILE *f, const struct ipipd_conf *c)
 	else
 		fprintf(f, "# identifier: the uplink's MAC address\t"
 		    "# default\n");
+	if (t->key[0] != '\0')
+		fprintf(f, "key %s\n", t->key);
+	else
+		fprintf(f, "# key: none\t# default\n");
 	if (t->prefix_dev[0] != '\0')
 		fprintf(f, "prefix-dev %s\n", t->prefix_dev);
 	else

@@ -140,8 +140,10 @@ push_tcp_conf(struct ipipd *env)
 	if (is_server(env)) {
 		m.pool = t->pool.u.v6;
 		m.pool_plen = t->pool_plen;
-	} else
+	} else {
 		tcp_client_id(env, m.id, sizeof(m.id));
+		strlcpy(m.key, t->key, sizeof(m.key));
+	}
 	send_engine(env, IMSG_TCP_CONF, -1, &m, sizeof(m));
 }
 

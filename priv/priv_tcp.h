@@ -54,6 +54,8 @@ struct tcp_conf {
 	uint8_t		 pool_plen;
 	char		 assignments[TCP_PATH_MAX];	/* "" : none */
 	char		 id[TCP_ID_MAX + 1];	/* client; "": uplink MAC */
+	char		 key[TCP_KEY_MAX + 1];	/* client: allowlist key */
+	char		 allowlist[TCP_PATH_MAX];	/* server; "": none */
 	char		 prefix_dev[IFNAMSIZ];	/* client; "": the TUN */
 	uint32_t	 reconnect_s;	/* client */
 	uint32_t	 hs_timeout_s;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "priv.h"
+#include "allowlist.h"
 #include "log.h"
 #include "pool.h"
 
@@ -57,7 +58,23 @@ static struct {
 	size_t			 nans, nfresh, cap;
 	int			 full_logged;
 	int			 write_failing;
+	json_t			*allow;		/* allowlist, or NULL */
+	int			 allow_logged[3];	/* by ALLOW_* */
 } sv = { .dirfd = -1 };
+
+/* allowlist FILE: read at start, an error stops it. */
+static void
+allow_init(const struct tcp_conf *t)
+{
+	char	 err[512];
+
+	if (t->allowlist[0] == '\0')
+		return;
+	if (allowlist_read(t->allowlist, &sv.allow, err, sizeof(err)) == -1)
+		fatalx("allowlist %s", err);
+	log_info("allowlist %s: %zu identifier(s)", t->allowlist,
+	    json_object_size(sv.allow));
+}
 
 /* The directory of the assignments file, and the file read back. */
 void
@@ -69,6 +86,7 @@ tcp_server_init(struct ipipd *env)
 
 	if (pool_init(&sv.pool, &t->pool.u.v6, t->pool_plen) == -1)
 		fatalx("prefix-pool: out of memory");
+	allow_init(t);
 	if (t->assignments[0] == '\0') {
 		log_warnx("no assignments file: prefixes are kept in memory "
 		    "only, a restart hands out new ones");
@@ -195,6 +213,27 @@ answer(const struct msg_tcp_assign_req *r, int status, uint64_t hi)
 		pool_prefix_addr(hi, &a->prefix);
 }
 
+/* With an allowlist: is r's identifier on it, with its key? */
+static int
+allowed(const struct msg_tcp_assign_req *r)
+{
+	int	 a;
+
+	if (sv.allow == NULL ||
+	    (a = allowlist_check(sv.allow, r->id, r->key)) == ALLOW_OK)
+		return 1;
+	if (!sv.allow_logged[a])
+		log_warnx("identifier %s refused: %s (from now on refusals "
+		    "for this reason are logged at debug level)", r->id,
+		    a == ALLOW_UNLISTED ? "not in the allowlist" :
+		    "wrong or missing key");
+	else
+		log_debug("identifier %s refused: %s", r->id,
+		    a == ALLOW_UNLISTED ? "not in the allowlist" : "bad key");
+	sv.allow_logged[a] = 1;
+	return 0;
+}
+
 void
 tcp_server_assign_req(struct ipipd *env, struct imsg *imsg)
 {
@@ -204,8 +243,14 @@ tcp_server_assign_req(struct ipipd *env, struct imsg *imsg)
 
 	(void)env;
 	if (imsg_get_data(imsg, &r, sizeof(r)) == -1 ||
-	    memchr(r.id, '\0', sizeof(r.id)) == NULL || !tcp_id_valid(r.id))
+	    memchr(r.id, '\0', sizeof(r.id)) == NULL || !tcp_id_valid(r.id) ||
+	    memchr(r.key, '\0', sizeof(r.key)) == NULL ||
+	    (r.key[0] != '\0' && !tcp_id_valid(r.key)))
 		fatalx("engine sent a malformed prefix request");
+	if (!allowed(&r)) {
+		answer(&r, TCP_ASSIGN_REFUSED, 0);
+		return;
+	}
 	if (pool_lookup(&sv.pool, r.id, &hi)) {
 		answer(&r, TCP_ASSIGN_OK, hi);
 		return;

@@ -25,6 +25,8 @@
  * bytes it used: whatever follows is the packet stream.  As the seed's
  * Go server does, a key matches whatever its case ("id", "ID") and
  * unknown keys are ignored; where a key repeats, the last one counts.
+ * An ipipd client may add "Key", the shared key of a server's
+ * allowlist; the seed's clients send none.
  */
 
 #include <sys/random.h>
@@ -132,10 +134,37 @@ string_field(json_t *obj, const char *key, size_t *len,
 	return json_string_value(v);
 }
 
-/* Server: the client's {"Id":...}; id gets TCP_ID_MAX + 1 bytes. */
+/* The optional "Key" into key (TCP_KEY_MAX + 1 bytes); -1 if bad. */
+static int
+read_key(json_t *obj, char *key, enum tcp_cause *cause, char *why,
+    size_t whylen)
+{
+	json_t	*v = field(obj, "Key");
+	size_t	 n;
+
+	key[0] = '\0';
+	if (v == NULL)
+		return 0;
+	n = json_is_string(v) ? json_string_length(v) : 0;
+	if (!json_is_string(v) || n > TCP_KEY_MAX ||
+	    !tcp_hs_id_valid(json_string_value(v), n)) {
+		*cause = TC_BAD_KEY;
+		snprintf(why, whylen, "a key that is not 1 to %d printable "
+		    "ASCII characters", TCP_KEY_MAX);
+		return -1;
+	}
+	memcpy(key, json_string_value(v), n);
+	key[n] = '\0';
+	return 0;
+}
+
+/*
+ * Server: the client's {"Id":...}; id gets TCP_ID_MAX + 1 bytes, key
+ * TCP_KEY_MAX + 1 (the "Key" an ipipd client may send, else "").
+ */
 enum tcp_result
-tcp_hs_read_id(const uint8_t *p, size_t len, char *id, size_t *used,
-    enum tcp_cause *cause, char *why, size_t whylen)
+tcp_hs_read_id(const uint8_t *p, size_t len, char *id, char *key,
+    size_t *used, enum tcp_cause *cause, char *why, size_t whylen)
 {
 	enum tcp_result	 r;
 	json_t		*obj;
@@ -157,8 +186,9 @@ tcp_hs_read_id(const uint8_t *p, size_t len, char *id, size_t *used,
 	}
 	memcpy(id, s, n);
 	id[n] = '\0';
+	r = read_key(obj, key, cause, why, whylen) == 0 ? TCP_OK : TCP_BAD;
 	json_decref(obj);
-	return TCP_OK;
+	return r;
 }
 
 /* A /64 a host can use: unicast, global or unique local. */
@@ -211,11 +241,15 @@ out:
 	return r;
 }
 
-/* {"Id":"..."} into buf (no NUL counted); 0 if it does not fit. */
+/*
+ * {"Id":"..."}, with "Key" when key is not empty, into buf (no NUL
+ * counted); 0 if it does not fit.
+ */
 size_t
-tcp_hs_write_id(const char *id, char *buf, size_t len)
+tcp_hs_write_id(const char *id, const char *key, char *buf, size_t len)
 {
-	json_t	*o = json_pack("{s:s}", "Id", id);
+	json_t	*o = key[0] == '\0' ? json_pack("{s:s}", "Id", id) :
+		    json_pack("{s:s,s:s}", "Id", id, "Key", key);
 	size_t	 n;
 
 	if (o == NULL)
@@ -249,6 +283,8 @@ static const char *const cause_names[] = {
 	[TC_HS_NOFIELD]		= "handshake-no-field",
 	[TC_BAD_ID]		= "bad-identifier",
 	[TC_BAD_PREFIX]		= "bad-prefix",
+	[TC_BAD_KEY]		= "bad-key",
+	[TC_NOT_ALLOWED]	= "not-allowed",
 	[TC_HS_EOF]		= "handshake-closed",
 	[TC_MAX_HS]		= "max-handshakes",
 	[TC_MAX_HS_ADDR]	= "max-handshakes-per-address",

@@ -40,6 +40,8 @@ enum tcp_cause {
 	TC_HS_NOFIELD,		/* no Id (no Prefix) string in it */
 	TC_BAD_ID,		/* not 1..64 printable ASCII bytes */
 	TC_BAD_PREFIX,		/* client: not a usable /64 */
+	TC_BAD_KEY,		/* a "Key" that is not 1..64 printable */
+	TC_NOT_ALLOWED,		/* not in the allowlist, or a wrong key */
 	TC_HS_EOF,		/* closed before the handshake ended */
 	TC_MAX_HS,		/* max-handshakes reached */
 	TC_MAX_HS_ADDR,		/* max-handshakes-per-address reached */
@@ -63,12 +65,12 @@ enum tcp_result tcp_frame_next(const uint8_t *, size_t, int, size_t *,
 /* tcp_hs.c */
 void	 tcp_hs_init(void);
 int	 tcp_hs_id_valid(const char *, size_t);
-enum tcp_result tcp_hs_read_id(const uint8_t *, size_t, char *, size_t *,
-	    enum tcp_cause *, char *, size_t);
+enum tcp_result tcp_hs_read_id(const uint8_t *, size_t, char *, char *,
+	    size_t *, enum tcp_cause *, char *, size_t);
 enum tcp_result tcp_hs_read_prefix(const uint8_t *, size_t,
 	    struct in6_addr *, size_t *, enum tcp_cause *, char *, size_t);
 int	 tcp_hs_prefix_usable(const struct in6_addr *);
-size_t	 tcp_hs_write_id(const char *, char *, size_t);
+size_t	 tcp_hs_write_id(const char *, const char *, char *, size_t);
 size_t	 tcp_hs_write_prefix(const struct in6_addr *, char *, size_t);
 const char *tcp_cause_name(enum tcp_cause);
 

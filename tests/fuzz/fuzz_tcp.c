@@ -24,7 +24,8 @@
  * framed too), byte 1 a split point; the rest is what the peer sent.
  *
  * Invariants: a handshake reader answers OK only with a valid
- * identifier (1..64 printable bytes) or a usable /64 and a used count
+ * identifier (1..64 printable bytes) and key (none, or the same), or a
+ * usable /64, and a used count
  * within the input; MORE only below TCP_HS_MAX bytes.  The framer's
  * packets tile the start of the stream exactly, each at least a header
  * long; and the packets are the same whether the stream arrives whole
@@ -73,7 +74,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 handshake(const uint8_t *p, size_t len, int prefix)
 {
-	char		 id[TCP_ID_MAX + 1], why[160];
+	char		 id[TCP_ID_MAX + 1], key[TCP_KEY_MAX + 1], why[160];
 	struct in6_addr	 a;
 	enum tcp_cause	 cause = TC_NONE;
 	enum tcp_result	 r;
@@ -84,14 +85,16 @@ handshake(const uint8_t *p, size_t len, int prefix)
 		r = tcp_hs_read_prefix(p, len, &a, &used, &cause, why,
 		    sizeof(why));
 	else
-		r = tcp_hs_read_id(p, len, id, &used, &cause, why,
+		r = tcp_hs_read_id(p, len, id, key, &used, &cause, why,
 		    sizeof(why));
 	if (r == TCP_OK) {
 		CHECK(used > 0 && used <= len && used <= TCP_HS_MAX);
 		if (prefix)
 			CHECK(tcp_hs_prefix_usable(&a));
 		else
-			CHECK(tcp_hs_id_valid(id, strlen(id)));
+			CHECK(tcp_hs_id_valid(id, strlen(id)) &&
+			    (key[0] == '\0' ||
+			    tcp_hs_id_valid(key, strlen(key))));
 	} else if (r == TCP_MORE)
 		CHECK(len < TCP_HS_MAX);
 	else {

@@ -269,7 +269,16 @@ def tcp():
     write("tcp", "stream-desync", [4, 41] + list(v6(8) + b"\x00garbage"))
 
 
+def allowlist():
+    """fuzz_allowlist: the file itself."""
+    write("allowlist", "two", b"# clients\nalpha\nbeta\tk3y-beta  # key\n")
+    write("allowlist", "twice", b"a\nb\na\n")
+    write("allowlist", "three-words", b"a b c\n")
+    write("allowlist", "long", b"x" * 70 + b"\n" + b"y" * 600)
+
+
 if __name__ == "__main__":
+    allowlist()
     tcp()
     decap()
     encap_frag()

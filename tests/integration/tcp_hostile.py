@@ -5,7 +5,10 @@
                                            the seconds until closed
   tcp_hostile.py refused ADDR PORT WHAT    send WHAT (bigjson, badjson,
                                            array, noid, longid, ctrlid,
-                                           numid); closed within 5 s?
+                                           numid, and with an
+                                           allowlist stranger, nokey,
+                                           wrongkey, badkey); closed
+                                           within 5 s?
   tcp_hostile.py desync ADDR PORT ID       handshake, then a byte that
                                            starts no IP packet
   tcp_hostile.py noread ADDR PORT ID SECS  handshake, then never read
@@ -79,6 +82,11 @@ PAYLOADS = {
     "longid": json.dumps({"Id": "x" * 65}).encode(),
     "ctrlid": b'{"Id":"ab\\u0001cd"}',
     "numid": b'{"Id":12345}',
+    # with an allowlist (t_tcp_allow.sh)
+    "stranger": b'{"Id":"stranger"}',
+    "nokey": b'{"Id":"beta"}',
+    "wrongkey": b'{"Id":"beta","Key":"wrong"}',
+    "badkey": b'{"Id":"alpha","Key":"a\\u0001"}',
 }
 
 
