@@ -1,5 +1,5 @@
 # ipipd: privilege-separated userland IP-in-IP tunnel daemon.
-# Plain GNU make.  make [all|check|asan|demo|install|uninstall|clean]
+# Plain GNU make.  make [all|check|asan|demo|deps|install|uninstall|clean]
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -21,9 +21,20 @@ CPPFLAGS	+= -DSECCOMP_DEBUG
 endif
 BUILD		?= build
 CC		?= cc
-PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl jansson
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
+# The Debian packages, and the pkg-config modules of the libraries, are
+# listed once, in deps/debian.txt (make deps: deps/install.sh).
+DEPS_LIST	 = deps/debian.txt
+PKGS		:= $(shell awk '!/^\#/ && NF >= 3 { print $$3 }' $(DEPS_LIST))
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The packages of absent modules (all of them without pkg-config), and
+# build-essential without a compiler: plain make names them and stops.
+PKG_MISSING	:= $(shell \
+	command -v $(firstword $(CC)) >/dev/null 2>&1 || echo build-essential; \
+	command -v pkg-config >/dev/null 2>&1 || echo pkg-config; \
+	for m in $(PKGS); do pkg-config --exists $$m 2>/dev/null || \
+	    awk -v m=$$m '!/^\#/ && $$3 == m { print $$1 }' $(DEPS_LIST); \
+	done)
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
@@ -90,11 +101,25 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench bench-raw bench-tcp
+		apparmor apparmor-test systemd-test deb bench bench-raw bench-tcp deps \
+		pkgcheck
 
 all: $(BINS)
 
-$(BUILD)/obj/%.o: %.c
+# Before the first compile: one line naming the missing packages rather
+# than a compiler error about a header or a function far from the cause.
+pkgcheck:
+	$(if $(PKG_MISSING),$(error missing Debian packages: $(PKG_MISSING); \
+	    make deps installs them (as root), or apt-get install $(PKG_MISSING)))
+
+# The Debian packages make demo and make check need that are missing,
+# installed with one apt-get line (printed first); NO_DEPS=1 skips it.
+deps:
+ifneq ($(NO_DEPS),1)
+	@deps/install.sh build check
+endif
+
+$(BUILD)/obj/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -128,10 +153,21 @@ $(BUILD)/tests/%: tests/helpers/%.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
+# make demo and make check set up what they need first (make deps), then
+# go on in a make of their own, which finds the packages just installed.
+ifneq ($(NO_DEPS),1)
+demo check: deps
+	@$(MAKE) --no-print-directory NO_DEPS=1 $@
+else
 # The whole suite: unit tests, then namespace integration and wire tests
 # against the real binaries.  Needs root (namespaces, TUN devices).
+# TESTS=PATTERN runs only the tests whose name matches (tests/run.sh).
 check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
-	BUILD=$(BUILD) tests/run.sh
+	BUILD=$(BUILD) tests/run.sh '$(TESTS)'
+
+demo: $(BINS)
+	BUILD=$(BUILD) tests/demo.sh
+endif
 
 # ASan + UBSan build of everything, running the same suite.
 asan:
@@ -150,9 +186,6 @@ valgrind:
 SOAK_SECONDS	?= 300
 soak: $(BINS)
 	BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh
-
-demo: $(BINS)
-	BUILD=$(BUILD) tests/demo.sh
 
 # Throughput beside other tunnels (../shared/bench), latency, memory.
 bench: $(BINS) $(BUILD)/tests/wake_rtt
@@ -210,6 +243,7 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
 	install -m 0644 dist/tcp-server.conf dist/tcp-client.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0644 dist/ambient.conf $(DESTDIR)$(DOCDIR)/examples/ambient.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
@@ -223,6 +257,7 @@ uninstall:
 	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/tcp-server.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/tcp-client.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/ambient.conf \
 	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
@@ -239,6 +274,11 @@ deb:
 # AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
 apparmor-test:
 	BUILD=$(BUILD) tests/apparmor/run.sh
+
+# The package of `make deb` under systemd as PID 1, AppArmor enforcing,
+# in the kernel VM (tests/systemd/run.sh).
+systemd-test: deb
+	tests/systemd/run.sh $(DEBDIR)/ipipd_*_$(shell dpkg --print-architecture).deb
 
 clean:
 	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb build-offload-off

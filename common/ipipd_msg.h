@@ -25,9 +25,9 @@
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
- *                         IMSG_FD_UDP, IMSG_ENCAP_CONF
+ *                         IMSG_FD_UDP, IMSG_ENCAP_CONF, IMSG_PING
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH,
- *                         IMSG_TUN_GONE
+ *                         IMSG_TUN_GONE, IMSG_PONG
  *   parent  ->  engine    (encap tcp, serve tcp) IMSG_TCP_CONF,
  *                         IMSG_FD_TCP_LISTEN, IMSG_FD_TCP_CONN,
  *                         IMSG_TCP_ASSIGN
@@ -64,6 +64,8 @@ enum imsg_type {
 	IMSG_FD_UDP,		/* fd: UDP socket;   struct msg_fd_udp */
 	IMSG_ENCAP_CONF,	/* struct msg_encap_conf */
 	IMSG_TUN_GONE,		/* no payload: the TUN device was deleted */
+	IMSG_PING,		/* struct msg_ping: answer to show you run */
+	IMSG_PONG,		/* struct msg_ping: the answer, same seq */
 	IMSG_TCP_CONF,		/* struct msg_tcp_conf */
 	IMSG_FD_TCP_LISTEN,	/* fd: listening socket; struct msg_fd_tcp */
 	IMSG_FD_TCP_CONN,	/* fd: connected socket; struct msg_fd_tcp */
@@ -231,6 +233,14 @@ struct msg_resolve_answer {
 	char		 errstr[128];	/* gai_strerror(error), NUL ended */
 };
 
+/*
+ * The watchdog (priv_watchdog.c): the parent tells systemd it is alive
+ * only when the engine answers, so a hung engine is noticed too.
+ */
+struct msg_ping {
+	uint32_t	 seq;		/* echoed in the pong */
+};
+
 struct msg_log {
 	int32_t		 pri;		/* LOG_ERR .. LOG_DEBUG */
 	char		 line[LOG_LINE_MAX];	/* NUL ended */
@@ -259,6 +269,7 @@ _Static_assert(sizeof(struct msg_tcp_assign_req) == 140,
     "msg_tcp_assign_req");
 _Static_assert(sizeof(struct msg_tcp_assign) == 28, "msg_tcp_assign");
 _Static_assert(sizeof(struct msg_tcp_prefix) == 16, "msg_tcp_prefix");
+_Static_assert(sizeof(struct msg_ping) == 4, "msg_ping");
 
 /* The processes, as senders and receivers of a rule. */
 #define IMSG_P_PARENT		0x01
@@ -320,6 +331,10 @@ imsg_rule(uint32_t t)
 	    IMSG_P_ENGINE | IMSG_P_RESOLVER, IMSG_P_PARENT, 0 },
 	[IMSG_STATUS] = { "status", 0,
 	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	[IMSG_PING] = { "ping", sizeof(struct msg_ping),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_PONG] = { "pong", sizeof(struct msg_ping),
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_ANSWER },
 	/* encap tcp, serve tcp (issue 16) */
 	[IMSG_TCP_CONF] = { "tcp configuration", sizeof(struct msg_tcp_conf),
 	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_ONCE },

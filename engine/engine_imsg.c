@@ -198,6 +198,18 @@ recv_start(struct engine *e)
 	log_debug("forwarding");
 }
 
+/* The parent's watchdog asks whether the loop still turns. */
+static void
+recv_ping(struct engine *e, struct imsg *imsg)
+{
+	struct msg_ping	 p;
+
+	get_payload(imsg, &p, sizeof(p), "ping");
+	if (imsg_compose(&e->ibuf, IMSG_PONG, 0, 0, -1, &p, sizeof(p)) == -1 ||
+	    imsg_flush(&e->ibuf) == -1)
+		fatal("pong to parent");
+}
+
 static void
 engine_handle(struct engine *e, struct imsg *imsg)
 {
@@ -225,6 +237,9 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		break;
 	case IMSG_STATUS:
 		engine_log_status(e);
+		break;
+	case IMSG_PING:
+		recv_ping(e, imsg);
 		break;
 	default:
 		if (tcp_engine_imsg(e, imsg))	/* tcp_imsg.c */

@@ -23,6 +23,7 @@
  */
 
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -221,6 +222,12 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("engine");
+	/*
+	 * Started from a descriptor (fexecve), the kernel may name the
+	 * process after the descriptor's number: ps, pgrep and the kernel's
+	 * log lines should see the program's name.
+	 */
+	(void)prctl(PR_SET_NAME, "ipipd-engine", 0, 0, 0);
 	while ((ch = getopt(argc, argv, "c:g:u:v")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -626,6 +627,7 @@ void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-46dnv] [-u user] -f file\n"
+	    "       %s [-v] [-u user] -r pid\n"
 	    "       %s [-46dnv] [-u user] dev device "
 	    "[local address] remote address|name\n"
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
@@ -646,7 +648,7 @@ usage(void)
 	    "\t[allowlist file] [max-clients n] [max-handshakes n]\n"
 	    "\t[max-handshakes-per-address n] [handshake-timeout seconds]\n"
 	    "\t[send-queue KiB] [mtu mtu] [address ...] [route ...]\n",
-	    getprogname(), getprogname(), getprogname());
+	    getprogname(), getprogname(), getprogname(), getprogname());
 	exit(1);
 }
 
@@ -658,6 +660,24 @@ badarg(const char *msg)
 	usage();
 }
 
+/* -r: the pid of a running ipipd, as systemd's $MAINPID gives it. */
+static pid_t
+parse_pid(const char *s)
+{
+	char	 err[128], *end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 2 ||
+	    v > INT32_MAX) {
+		snprintf(err, sizeof(err), "bad pid '%s' for -r: the process "
+		    "id of a running ipipd", s);
+		badarg(err);
+	}
+	return (pid_t)v;
+}
+
 int
 parse_args(int argc, char **argv, struct ipipd_conf *conf)
 {
@@ -666,7 +686,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 
 	conf_defaults(conf);
 	opterr = 0;	/* our own message, with the program's short name */
-	while ((ch = getopt(argc, argv, "46df:nu:v")) != -1) {
+	while ((ch = getopt(argc, argv, "46df:nr:u:v")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -690,6 +710,9 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 		case 'n':
 			conf->noaction = 1;
 			break;
+		case 'r':
+			conf->reload_pid = parse_pid(optarg);
+			break;
 		case 'u':
 			if (strlen(optarg) == 0 ||
 			    strlen(optarg) >= sizeof(conf->user)) {
@@ -704,7 +727,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		default:
 			snprintf(err, sizeof(err), optopt == 'u' ||
-			    optopt == 'f' ?
+			    optopt == 'f' || optopt == 'r' ?
 			    "option -%c needs a value" : "unknown option -%c",
 			    optopt);
 			badarg(err);
@@ -712,6 +735,12 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 	}
 	argc -= optind;
 	argv += optind;
+	if (conf->reload_pid != 0) {
+		if (argc > 0 || conf->file[0] != '\0' || conf->noaction ||
+		    conf->foreground || conf->af_flag != AF_UNSPEC)
+			badarg("-r takes only -u and -v besides the pid");
+		return 0;
+	}
 	if (conf->file[0] != '\0') {
 		if (argc > 0) {
 			snprintf(err, sizeof(err), "unexpected '%s': with -f "

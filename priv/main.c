@@ -139,6 +139,8 @@ start_children(struct ipipd *env)
 	/* No chroot for the resolver: getaddrinfo reads /etc. */
 	child_argv(&env->resolver, "ipipd-resolver", uid, gid, NULL,
 	    env->conf.verbose);
+	child_open(&env->engine, env->uid, env->gid);
+	child_open(&env->resolver, env->uid, env->gid);
 	child_start(&env->engine, env->engine.argv);
 	child_start(&env->resolver, env->resolver.argv);
 	env->engine.started_ms = env->resolver.started_ms = mono_ms();
@@ -169,6 +171,8 @@ main(int argc, char *argv[])
 	parse_args(argc, argv, &env.conf);
 	env.argc = argc;
 	env.argv = argv;
+	if (env.conf.reload_pid != 0)
+		return reload_client(&env.conf);
 	if (env.conf.noaction) {
 		if (env.conf.verbose) {	/* -nv: what was parsed */
 			conf_print(stdout, &env.conf);

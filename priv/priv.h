@@ -20,6 +20,7 @@
 
 #include <sys/types.h>
 #include <net/if.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -84,6 +85,7 @@ struct ipipd_conf {
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
+	pid_t		 reload_pid;	/* -r: ask this daemon to reload */
 	int		 verbose;
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
@@ -134,10 +136,18 @@ struct ipipd_conf {
 
 #define CHILD_ARGV_MAX	12
 
+/* Deaths by signal of one child (priv_supervise.c). */
+struct strikes {
+	int		 count;
+	uint64_t	 since_ms;	/* next one is forgiven an hour on */
+};
+
 /* One child process and our end of its socket pair. */
 struct child {
 	const char	*name;		/* "engine", "resolver" */
 	const char	*binary;	/* "ipipd-engine", ... */
+	char		 path[PATH_MAX];	/* where it was opened */
+	int		 exec_fd;	/* opened once; every start runs it */
 	char		*argv[CHILD_ARGV_MAX];
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
@@ -147,6 +157,7 @@ struct child {
 	uint32_t	 backoff_ms;
 	int		 fast_failures;	/* deaths in a row soon after start */
 	uint64_t	 imsg_seen;	/* IMSG_R_ONCE types it sent */
+	struct strikes	 strikes;	/* deaths by signal */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -169,6 +180,15 @@ struct route_info {
 	unsigned int	 oif;		/* outgoing interface */
 	uint32_t	 mtu;		/* route MTU, else link MTU */
 	uint8_t		 type;		/* RTN_UNICAST, RTN_LOCAL, ... */
+};
+
+/* The watchdog's ping to the engine (priv_watchdog.c). */
+struct watchdog {
+	uint64_t	 next_ms;	/* next ping due */
+	uint32_t	 seq;		/* of the last ping */
+	int		 waiting;	/* for the pong to seq */
+	pid_t		 pid;		/* the engine it went to */
+	int		 late_logged;
 };
 
 /* The parent's whole state. */
@@ -197,6 +217,7 @@ struct ipipd {
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
 	int			 unreach_logged; /* for this remote */
+	struct watchdog		 wd;
 };
 
 /* conf_parse.c */
@@ -275,11 +296,12 @@ int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,
 int	 nl_addr_present(struct mnl_socket *, const struct tun_addr *);
 
 /* priv_child.c */
+void	 child_open(struct child *, uid_t, gid_t);
 void	 child_start(struct child *, char *const []);
-const char *child_exec_path(const char *);
 
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
+int	 strike_add(struct strikes *, uint64_t);
 void	 supervise_tick(struct ipipd *, uint64_t);
 
 /* priv_rtnl_watch.c */
@@ -287,11 +309,39 @@ struct mnl_socket *rtnl_watch_open(void);
 void	 rtnl_watch_input(struct ipipd *);
 
 /* priv_reload.c */
-void	 priv_reload(struct ipipd *);
+int	 priv_reload(struct ipipd *, char *, size_t);
+
+/*
+ * ipipd -r PID (reload_client.c) asks for a reload with a SIGHUP sent by
+ * sigqueue(3) carrying a token (even, not 0); the daemon answers
+ * (priv_reload_ctl.c) with RELOAD_ANSWER_SIG carrying the same token,
+ * plus RELOAD_REFUSED when it refused.  SIGURG: ignored by default, so
+ * an answer that reached a process that is not waiting does nothing.
+ */
+#define RELOAD_ANSWER_SIG	SIGURG
+#define RELOAD_REFUSED		0x1
+#define RELOAD_WAIT_S		30	/* for an answer, in all */
+#define RELOAD_RETRY_S		5	/* then ask again */
+
+/* priv_reload_ctl.c */
+struct signalfd_siginfo;
+void	 reload_signal(struct ipipd *, const struct signalfd_siginfo *);
+
+/* reload_client.c */
+int	 reload_client(const struct ipipd_conf *);
 
 /* priv_notify.c */
 void	 notify_init(void);
-void	 notify_ready(void);
+void	 notify_ready(const char *);
+void	 notify_reloading(void);
+void	 notify_watchdog(void);
+uint64_t notify_watchdog_ms(void);
+
+/* priv_watchdog.c */
+void	 watchdog_tick(struct ipipd *, uint64_t);
+void	 watchdog_pong(struct ipipd *, struct imsg *);
+uint64_t watchdog_due(const struct ipipd *);
+int	 watchdog_asked(const struct ipipd *);
 
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);

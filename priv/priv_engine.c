@@ -171,7 +171,7 @@ encap_desc(const struct ipipd *env, char *buf, size_t len)
 void
 engine_ready(struct ipipd *env)
 {
-	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48];
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48], up[256];
 
 	if (env->up) {
 		log_info("engine restarted, forwarding again");
@@ -180,15 +180,17 @@ engine_ready(struct ipipd *env)
 	env->up = 1;
 	encap_desc(env, e, sizeof(e));
 	if (tcp_conf_is_server(&env->conf))
-		tcp_server_up_log(env);	/* priv_tcp_server.c */
+		tcp_server_up_line(env, up, sizeof(up));	/* priv_tcp_server.c */
 	else
-		log_info("tunnel up: dev %s local %s remote %s mtu %u%s%s",
-		    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
-		    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu, e,
-		    env->res.tun_created ? " (temporary device)" : "");
+		snprintf(up, sizeof(up), "tunnel up: dev %s local %s remote %s "
+		    "mtu %u%s%s", env->conf.dev, addr_fmt(&env->local, l,
+		    sizeof(l)), addr_fmt(&env->remote, r, sizeof(r)),
+		    env->tun_mtu, e, env->res.tun_created ?
+		    " (temporary device)" : "");
+	log_info("%s", up);
 	warn_kernel_tunnels();
 	daemon_ready();
-	notify_ready();
+	notify_ready(up);
 	log_tee_stderr(0);
 }
 
@@ -221,6 +223,9 @@ engine_dispatch(struct ipipd *env, struct imsg *imsg)
 		break;
 	case IMSG_TUN_GONE:
 		tun_gone(env);
+		break;
+	case IMSG_PONG:
+		watchdog_pong(env, imsg);
 		break;
 	default:
 		if (tcp_priv_dispatch(env, imsg))	/* priv_tcp.c */

@@ -187,23 +187,19 @@ reload_check(const struct ipipd *env, struct ipipd_conf *c, char *err,
 	return reload_check_mtu(env, c, err, len);
 }
 
-void
-priv_reload(struct ipipd *env)
+/* 0 when applied; -1 when refused, with the reason in err. */
+int
+priv_reload(struct ipipd *env, char *err, size_t len)
 {
 	struct ipipd_conf	 c;
-	char			 err[512];
 	int			 renamed;
 
-	if (reload_read(env, &c, err, sizeof(err)) == -1) {
-		log_warnx("reload: %s; nothing changed", err);
-		return;
-	}
+	if (reload_read(env, &c, err, len) == -1)
+		goto refused;
 	reload_fixed(&env->conf, &c);
 	reload_keep(env, &c);
-	if (reload_check(env, &c, err, sizeof(err)) == -1) {
-		log_warnx("reload: %s; nothing changed", err);
-		return;
-	}
+	if (reload_check(env, &c, err, len) == -1)
+		goto refused;
 	/* A new family (remote literal, mode) means choosing anew too. */
 	renamed = remote_changes(env, &c);
 	env->conf = c;
@@ -228,4 +224,8 @@ priv_reload(struct ipipd *env)
 		log_info("reload: remote is now %s", c.remote);
 	}
 	log_info("reload: configuration applied");
+	return 0;
+refused:
+	log_warnx("reload: %s; nothing changed", err);
+	return -1;
 }

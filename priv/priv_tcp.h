@@ -94,7 +94,7 @@ void	 tcp_priv_tick(struct ipipd *, uint64_t);
 
 /* priv_tcp_server.c */
 void	 tcp_server_init(struct ipipd *);
-void	 tcp_server_up_log(struct ipipd *);
+void	 tcp_server_up_line(struct ipipd *, char *, size_t);
 void	 tcp_server_open(struct ipipd *);
 void	 tcp_server_push(struct ipipd *);
 void	 tcp_server_start(struct ipipd *);

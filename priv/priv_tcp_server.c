@@ -169,13 +169,14 @@ tcp_server_start(struct ipipd *env)
 
 /* The "tunnel up:" line of a server. */
 void
-tcp_server_up_log(struct ipipd *env)
+tcp_server_up_line(struct ipipd *env, char *buf, size_t len)
 {
 	const struct tcp_conf	*t = &env->conf.tcp;
 	char			 b[ADDR_STRLEN];
 
-	log_info("tunnel up: dev %s serve tcp port %u prefix-pool %s/%u mtu "
-	    "%u, %zu identifier(s) assigned, %llu /64s free%s", env->conf.dev,
+	snprintf(buf, len, "tunnel up: dev %s serve tcp port %u prefix-pool "
+	    "%s/%u mtu %u, %zu identifier(s) assigned, %llu /64s free%s",
+	    env->conf.dev,
 	    t->port, addr_fmt(&t->pool, b, sizeof(b)), t->pool_plen,
 	    env->tun_mtu, json_object_size(sv.pool.map),
 	    (unsigned long long)pool_free_count(&sv.pool),

@@ -21,6 +21,7 @@
  * /etc/hosts, /etc/resolv.conf and /etc/nsswitch.conf.
  */
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -146,6 +147,12 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("resolver");
+	/*
+	 * Started from a descriptor (fexecve), the kernel may name the
+	 * process after the descriptor's number: ps, pgrep and the kernel's
+	 * log lines should see the program's name.
+	 */
+	(void)prctl(PR_SET_NAME, "ipipd-resolver", 0, 0, 0);
 	while ((ch = getopt(argc, argv, "g:u:v")) != -1) {
 		switch (ch) {
 		case 'g':
