@@ -68,8 +68,17 @@ wait_for() {
 }
 active() { [ "$(systemctl is-active "$1")" = active ]; }
 mainpid() { systemctl show -P MainPID "$1"; }
+# A unit that is not running has MainPID 0: never read or signal that.
 status_field() {
+	[ -r "/proc/$1/status" ] && [ "$1" -gt 1 ] 2>/dev/null ||
+		{ echo "(no process '$1')"; return; }
 	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print; exit }' "/proc/$1/status"
+}
+# signal SIG PID: kill(1) of one process only; "kill -SIG 0" would hit
+# this job's own process group and end the VM without a summary.
+signal() {
+	[ "$2" -gt 1 ] 2>/dev/null || { echo "no process to send SIG$1 to ('$2')"; return 1; }
+	kill "-$1" "$2"
 }
 label() { tr -d '\0' <"/proc/$1/attr/current" 2>/dev/null; }
 child_of() {	# child_of PID COMM
@@ -116,8 +125,10 @@ varlib_before=$(ls -A /var/lib/ipipd 2>/dev/null | grep -vx empty)
 
 # ---- the package
 out=$(dpkg -i "$DEB" 2>&1)
-check "dpkg -i $(basename "$DEB") (status $?)" test $? -eq 0
+rc=$?
 echo "$out" | sed 's/^/    dpkg | /'
+[ "$rc" -eq 0 ] || die "dpkg -i $(basename "$DEB") (status $rc): nothing else can be tested"
+pass "dpkg -i $(basename "$DEB") (status $rc)"
 for p in ipipd ipipd-engine ipipd-resolver; do
 	check "profile $p loaded in enforce mode" \
 	    grep -qx "$p (enforce)" /sys/kernel/security/apparmor/profiles
@@ -187,6 +198,7 @@ t=$(date +%s.%N)
 systemctl start ipipd@b
 check "systemctl start ipipd@b (ambient) with /dev/net/tun 0666" active ipipd@b
 say "ipipd@b up in $(since "$t") s"
+active ipipd@a && active ipipd@b || die "ipipd@a and ipipd@b are not both active: nothing else can be tested"
 for i in a b; do
 	say "    ipipd@$i | $(journal "ipipd@$i" | grep -m1 'tunnel up:')"
 done
@@ -217,7 +229,7 @@ eq "ipipd@b parent Groups (initgroups)" "$(status_field "$(mainpid ipipd@b)" Gro
 eq "ipipd@b parent CapBnd (NET_ADMIN, NET_RAW)" "$(status_field "$(mainpid ipipd@b)" CapBnd)" 0000000000003000
 
 # ---- the journal: the tunnel, the children by name
-kill -USR1 "$(mainpid ipipd@a)"
+signal USR1 "$(mainpid ipipd@a)"
 check "journal of ipipd@a: tunnel up" eval 'journal ipipd@a | grep -q "tunnel up: dev ipa local 192.0.2.1 remote 192.0.2.2"'
 check "journal of ipipd@a: the engine's line" wait_for 10 eval 'journal ipipd@a | grep -q "^engine: status: "'
 check "journal of ipipd@a: the resolver's line" wait_for 10 eval 'journal ipipd@a | grep -q "^resolver: status: 1 lookups"'
@@ -226,7 +238,8 @@ journal ipipd@a | grep -E '^(engine|resolver): status' | sed 's/^/    journal | 
 # ---- systemctl reload: applied, refused (the unit stays up, unchanged)
 t=$(date +%s.%N)
 systemctl reload ipipd@a
-check "systemctl reload ipipd@a (status $?, $(since "$t") s)" test $? -eq 0
+rc=$?
+check "systemctl reload ipipd@a (status $rc, $(since "$t") s)" test "$rc" -eq 0
 eq "ipipd@a StatusText" "$(systemctl show -P StatusText ipipd@a)" "reload applied"
 check "journal: reload applied" eval 'journal ipipd@a | grep -q "reload: configuration applied"'
 echo "mtu 99999" >>/etc/ipipd/a.conf
@@ -246,7 +259,7 @@ p=$(mainpid ipipd@a)
 e=$(child_of "$p" ipipd-engine)
 say "WatchdogUSec=$(systemctl show -P WatchdogUSec ipipd@a); kill -STOP $e (engine of $p)"
 t=$(date +%s.%N)
-kill -STOP "$e"
+signal STOP "$e"
 wait_for 60 eval '[ "$(mainpid ipipd@a)" != "$p" ] && active ipipd@a'
 check "the watchdog restarted ipipd@a ($(since "$t") s after SIGSTOP)" active ipipd@a
 WD_S=$(since "$t")
@@ -259,7 +272,7 @@ restart_after_kill() {
 	local u=ipipd@$1 p t
 	p=$(mainpid "$u")
 	t=$(date +%s.%N)
-	kill -KILL "$p"
+	signal KILL "$p"
 	wait_for 30 eval '[ "$(mainpid "$u")" != "$p" ] && [ "$(mainpid "$u")" != 0 ] && active "$u"'
 	R_ACTIVE=$(since "$t")
 	check "$u active again after kill -9 ($R_ACTIVE s)" active "$u"

@@ -48,9 +48,16 @@ for c in systemctl journalctl systemd-analyze apparmor_parser ip ping apt-get; d
 		abort "$c is not installed (the guest uses the host's tools)"
 done
 
+# The guest sees the host's files, but not those under its own tmpfs
+# mounts (/tmp, /var/tmp, /run, /var/log), where a clone may live: the
+# package goes to a directory shared with -w.
+W=$(mktemp -d /tmp/ipipd-sd.XXXXXX) || abort "mktemp"
+trap 'rm -rf "$W"' EXIT
+cp "$DEB" "$W/" || abort "cannot copy $DEB to $W"
+
 t0=$(date +%s)
 "$KERNEL_VM" --systemd -t "${SYSTEMD_VM_TIMEOUT:-600}" -s "${SYSTEMD_VM_SMP:-2}" \
-    "$TOPDIR/tests/systemd/guest.sh" "$DEB"
+    -w "$W" "$TOPDIR/tests/systemd/guest.sh" "$W/$(basename "$DEB")"
 rc=$?
 echo "systemd/run.sh: the VM took $(($(date +%s) - t0)) s"
 case $rc in
