@@ -101,7 +101,8 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test systemd-test deb bench bench-raw deps pkgcheck
+		apparmor apparmor-test systemd-test deb bench bench-raw bench-tcp deps \
+		pkgcheck
 
 all: $(BINS)
 
@@ -189,6 +190,11 @@ soak: $(BINS)
 # Throughput beside other tunnels (../shared/bench), latency, memory.
 bench: $(BINS) $(BUILD)/tests/wake_rtt
 	BUILD=$(BUILD) tests/bench/run.sh
+	BUILD=$(BUILD) tests/bench/tcp.sh
+
+# The TCP transport alone (tests/bench/tcp.sh), also run by bench.
+bench-tcp: $(BINS)
+	BUILD=$(BUILD) tests/bench/tcp.sh
 
 # The kernel's cost of a raw socket send, by who writes the outer header
 # and whether the peer is on the link (tests/bench/raw_send_rate.sh).
@@ -235,6 +241,8 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
 	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
 	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
+	install -m 0644 dist/tcp-server.conf dist/tcp-client.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/
 	install -m 0644 dist/ambient.conf $(DESTDIR)$(DOCDIR)/examples/ambient.conf
 
 uninstall:
@@ -247,6 +255,8 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/tcp-server.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/tcp-client.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/ambient.conf \
 	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \

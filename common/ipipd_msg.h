@@ -28,6 +28,11 @@
  *                         IMSG_FD_UDP, IMSG_ENCAP_CONF, IMSG_PING
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH,
  *                         IMSG_TUN_GONE, IMSG_PONG
+ *   parent  ->  engine    (encap tcp, serve tcp) IMSG_TCP_CONF,
+ *                         IMSG_FD_TCP_LISTEN, IMSG_FD_TCP_CONN,
+ *                         IMSG_TCP_ASSIGN
+ *   engine  ->  parent    (encap tcp, serve tcp) IMSG_TCP_ASSIGN_REQ,
+ *                         IMSG_TCP_PREFIX, IMSG_TCP_DOWN
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  */
@@ -61,6 +66,13 @@ enum imsg_type {
 	IMSG_TUN_GONE,		/* no payload: the TUN device was deleted */
 	IMSG_PING,		/* struct msg_ping: answer to show you run */
 	IMSG_PONG,		/* struct msg_ping: the answer, same seq */
+	IMSG_TCP_CONF,		/* struct msg_tcp_conf */
+	IMSG_FD_TCP_LISTEN,	/* fd: listening socket; struct msg_fd_tcp */
+	IMSG_FD_TCP_CONN,	/* fd: connected socket; struct msg_fd_tcp */
+	IMSG_TCP_ASSIGN_REQ,	/* struct msg_tcp_assign_req */
+	IMSG_TCP_ASSIGN,	/* struct msg_tcp_assign */
+	IMSG_TCP_PREFIX,	/* struct msg_tcp_prefix: client got a /64 */
+	IMSG_TCP_DOWN,		/* no payload: client connection ended */
 	IMSG_MAX
 };
 
@@ -122,6 +134,7 @@ struct msg_resolve {
 #define ENCAP_NONE		0	/* raw IP protocol 4/41/137 */
 #define ENCAP_FOU		1	/* UDP + the bare inner packet */
 #define ENCAP_GUE		2	/* UDP + GUE header + inner */
+#define ENCAP_TCP		3	/* TCP stream of IP packets (issue 16) */
 #define UDP_SPORTS_MAX		64	/* source port sockets, at most */
 
 /* msg_fd_udp.role: the socket bound to the listen port, or one of the
@@ -151,6 +164,66 @@ struct msg_encap_conf {
 	uint16_t	 keepalive;	/* seconds, 0: none */
 	uint16_t	 nsports;	/* source port sockets; 0: listen's */
 	uint16_t	 pad;
+};
+
+/*
+ * encap tcp (client) and serve tcp (prefix server): the protocol of the
+ * seed's ipv6_tunnel.  The client sends {"Id":"..."}, the server answers
+ * {"Prefix":"P/64"}, then IP packets follow back to back, framed by
+ * their own length fields.
+ */
+#define TCP_ID_MAX		64	/* identifier bytes, printable ASCII */
+#define TCP_KEY_MAX		64	/* shared key of the allowlist, ditto */
+#define TCP_ROLE_CLIENT		1
+#define TCP_ROLE_SERVER		2
+#define TCP_LISTEN_MAX		4	/* listen keywords */
+
+struct msg_tcp_conf {
+	uint8_t		 role;		/* TCP_ROLE_* */
+	uint8_t		 pool_plen;	/* server: prefix-pool length */
+	uint16_t	 hs_timeout;	/* seconds to complete the handshake */
+	uint32_t	 max_clients;	/* server */
+	uint32_t	 max_unauth;	/* server: handshakes at once */
+	uint32_t	 max_unauth_src;	/* ...from one address */
+	uint32_t	 sendq_max;	/* bytes queued per connection */
+	uint32_t	 hold_ms;	/* server: quiet after the Prefix reply */
+	struct in6_addr	 pool;		/* server: prefix-pool */
+	char		 id[TCP_ID_MAX + 1];	/* client: identifier */
+	char		 key[TCP_KEY_MAX + 1];	/* client: key, or "" */
+	uint8_t		 pad[2];
+};
+
+/* A listening socket (server) or a connected one (client). */
+struct msg_fd_tcp {
+	struct tun_addr	 addr;		/* listen address, or the server */
+	uint16_t	 port;		/* host order */
+	uint16_t	 pad;
+};
+
+/* Server: the engine asks which /64 belongs to an identifier. */
+struct msg_tcp_assign_req {
+	uint32_t	 slot;		/* the engine's connection, echoed */
+	uint32_t	 gen;
+	char		 id[TCP_ID_MAX + 1];	/* checked by the engine */
+	char		 key[TCP_KEY_MAX + 1];	/* the client's, or "" */
+	uint8_t		 pad[2];
+};
+
+#define TCP_ASSIGN_OK		0
+#define TCP_ASSIGN_FULL		1	/* pool exhausted */
+#define TCP_ASSIGN_ERROR	2	/* could not be stored */
+#define TCP_ASSIGN_REFUSED	3	/* not in the allowlist, wrong key */
+
+struct msg_tcp_assign {
+	uint32_t	 slot;
+	uint32_t	 gen;
+	int32_t		 status;	/* TCP_ASSIGN_* */
+	struct in6_addr	 prefix;	/* a /64 when OK */
+};
+
+/* Client: the /64 the server handed out, and who it is. */
+struct msg_tcp_prefix {
+	struct in6_addr	 prefix;
 };
 
 struct msg_resolve_answer {
@@ -190,6 +263,12 @@ _Static_assert(sizeof(struct msg_encap_conf) == 12, "msg_encap_conf");
 _Static_assert(sizeof(struct msg_resolve_answer) ==
     8 + 20 * RESOLVE_ADDRS_MAX + 128, "msg_resolve_answer");
 _Static_assert(sizeof(struct msg_log) == 4 + LOG_LINE_MAX, "msg_log");
+_Static_assert(sizeof(struct msg_tcp_conf) == 172, "msg_tcp_conf");
+_Static_assert(sizeof(struct msg_fd_tcp) == 24, "msg_fd_tcp");
+_Static_assert(sizeof(struct msg_tcp_assign_req) == 140,
+    "msg_tcp_assign_req");
+_Static_assert(sizeof(struct msg_tcp_assign) == 28, "msg_tcp_assign");
+_Static_assert(sizeof(struct msg_tcp_prefix) == 16, "msg_tcp_prefix");
 _Static_assert(sizeof(struct msg_ping) == 4, "msg_ping");
 
 /* The processes, as senders and receivers of a rule. */
@@ -256,6 +335,23 @@ imsg_rule(uint32_t t)
 	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
 	[IMSG_PONG] = { "pong", sizeof(struct msg_ping),
 	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_ANSWER },
+	/* encap tcp, serve tcp (issue 16) */
+	[IMSG_TCP_CONF] = { "tcp configuration", sizeof(struct msg_tcp_conf),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_ONCE },
+	[IMSG_FD_TCP_LISTEN] = { "listening socket",
+	    sizeof(struct msg_fd_tcp), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_FD_TCP_CONN] = { "connected socket", sizeof(struct msg_fd_tcp),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_TCP_ASSIGN] = { "prefix answer", sizeof(struct msg_tcp_assign),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_TCP_ASSIGN_REQ] = { "prefix request",
+	    sizeof(struct msg_tcp_assign_req), IMSG_P_ENGINE, IMSG_P_PARENT,
+	    IMSG_R_STARTED },
+	[IMSG_TCP_PREFIX] = { "prefix", sizeof(struct msg_tcp_prefix),
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_TCP_DOWN] = { "connection down", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
 	};
 
 	return t < IMSG_MAX && rules[t].name != NULL ? &rules[t] : NULL;

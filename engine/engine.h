@@ -30,6 +30,8 @@
 #include "offload.h"
 #include "pkt.h"
 
+struct tcp_engine;	/* encap tcp, serve tcp: tcp.h */
+
 #define ENGINE_BATCH	64	/* packets read per wake-up and direction */
 #define PKT_HEADROOM	128	/* room for outer headers before the inner */
 #define TUN_PI_LEN	4	/* struct tun_pi: flags, protocol */
@@ -177,6 +179,7 @@ struct engine {
 	struct udp_tx_queue	 utxq;
 	uint64_t		 keepalive_ms;	/* next one due, 0: none */
 	struct offload_state	 off;		/* TUN offloads: offload.h */
+	struct tcp_engine	*tcp;		/* encap tcp, serve tcp */
 };
 
 /* Index of e->raw and e->udp by outer family, of e->raw by protocol. */

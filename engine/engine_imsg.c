@@ -30,6 +30,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "tcp.h"
 
 static void
 get_payload(struct imsg *imsg, void *buf, size_t len, const char *what)
@@ -101,7 +102,7 @@ recv_encap_conf(struct engine *e, struct imsg *imsg)
 	struct msg_encap_conf	 c;
 
 	get_payload(imsg, &c, sizeof(c), "encapsulation");
-	if (c.type > ENCAP_GUE || (c.flags & ~ENCAP_F_ALL) ||
+	if (c.type > ENCAP_TCP || (c.flags & ~ENCAP_F_ALL) ||
 	    c.nsports > UDP_SPORTS_MAX ||
 	    (c.type != ENCAP_NONE && c.dport == 0))
 		fatalx("encapsulation out of range");
@@ -169,9 +170,12 @@ recv_start(struct engine *e)
 {
 	int	 a, p;
 
-	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
+	if (e->encap.type == ENCAP_TCP)
+		tcp_engine_start(e);	/* tcp_imsg.c checks its own */
+	else if (e->tun_fd == -1 || !e->have_conf ||
+	    !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
-	if (e->encap.type != ENCAP_NONE) {
+	else if (e->encap.type != ENCAP_NONE) {
 		if (e->udp[af_index(e->peer.remote.af)][0] == -1)
 			fatalx("start without a UDP socket");
 		for (p = 0; p < e->encap.nsports; p++)
@@ -237,7 +241,10 @@ engine_handle(struct engine *e, struct imsg *imsg)
 	case IMSG_PING:
 		recv_ping(e, imsg);
 		break;
-	default:	/* a type the table lets through but not handled */
+	default:
+		if (tcp_engine_imsg(e, imsg))	/* tcp_imsg.c */
+			break;
+		/* a type the table lets through but not handled */
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);
 	}

@@ -41,6 +41,10 @@ static const int engine_syscalls[] = {
 	SCMP_SYS(sendmmsg),		/* outer packets: tx_raw.c, tx_udp.c */
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
+	SCMP_SYS(epoll_wait),		/* encap tcp, serve tcp (tcp_loop.c) */
+	SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_ctl),		/* on the fd made before the sandbox */
+	SCMP_SYS(accept4),		/* serve tcp: on the passed socket */
 	SCMP_SYS(close),		/* replaced fds */
 	SCMP_SYS(brk),			/* malloc */
 	SCMP_SYS(munmap),

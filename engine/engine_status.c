@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "log.h"
 #include "offload.h"
+#include "tcp.h"
 
 /* Append the non-zero drop counters as "name=count" words. */
 static void
@@ -74,4 +75,5 @@ engine_log_status(struct engine *e)
 	    (unsigned long long)st->keepalive_tx,
 	    (unsigned long long)st->keepalive_rx,
 	    (unsigned long long)st->float_moves, off, drops);
+	tcp_log_status(e);	/* encap tcp, serve tcp */
 }

@@ -36,6 +36,7 @@
 #include "engine.h"
 #include "log.h"
 #include "sandbox.h"
+#include "tcp.h"
 
 #ifdef __SANITIZE_ADDRESS__
 /*
@@ -99,6 +100,7 @@ engine_init(struct engine *e)
 	if ((e->slots = calloc(ENGINE_BATCH, sizeof(*e->slots))) == NULL)
 		fatal("packet buffers");
 	offload_init(e);
+	tcp_engine_preinit(e);	/* before the sandbox: epoll, jansson */
 	imsg_init(&e->ibuf, IPIPD_CHILD_FD);
 }
 
@@ -173,6 +175,8 @@ engine_loop(struct engine *e)
 	int		 n, i, a = 0, timeout, fwd;
 
 	for (;;) {
+		if (e->started && e->encap.type == ENCAP_TCP)
+			tcp_loop(e);	/* tcp_loop.c: epoll, never returns */
 		pfd[0].fd = e->ibuf.fd;
 		pfd[0].events = POLLIN;
 		n = 1;

@@ -67,9 +67,11 @@ kw_encap(struct ipipd_conf *c, const char *v, char *err, size_t len)
 		c->encap = ENCAP_FOU;
 	else if (strcmp(v, "gue") == 0)
 		c->encap = ENCAP_GUE;
+	else if (strcmp(v, "tcp") == 0)
+		c->encap = ENCAP_TCP;
 	else
-		return kw_err(err, len, "bad encap '%s': not none, fou or "
-		    "gue", v);
+		return kw_err(err, len, "bad encap '%s': not none, fou, gue "
+		    "or tcp", v);
 	return 0;
 }
 
@@ -277,6 +279,8 @@ conf_finish_encap(struct ipipd_conf *c, char *err, size_t len)
 		    c->sport_lo || c->listen_port || c->peer_sport ||
 		    c->encap_flags || c->keepalive;
 
+	if (c->encap == ENCAP_TCP)	/* conf_tcp.c checked them */
+		return 0;
 	if (c->encap == ENCAP_NONE) {
 		if (udpwords)
 			return kw_err(err, len, "encap-dport, encap-sport, "
@@ -318,7 +322,8 @@ sports_wanted(const struct ipipd_conf *c)
 int
 conf_udp_sports(const struct ipipd_conf *c)
 {
-	return c->encap == ENCAP_NONE ? 0 : sports_wanted(c);
+	return c->encap == ENCAP_NONE || c->encap == ENCAP_TCP ? 0 :
+	    sports_wanted(c);
 }
 
 /* SIGHUP: sockets, addresses and routes stay as they were made. */
@@ -354,4 +359,5 @@ conf_keep_fixed_encap(struct ipipd_conf *new, const struct ipipd_conf *old)
 	new->naddrs = old->naddrs;
 	memcpy(new->routes, old->routes, sizeof(new->routes));
 	new->nroutes = old->nroutes;
+	tcp_conf_keep(new, old);
 }

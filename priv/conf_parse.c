@@ -355,6 +355,7 @@ conf_defaults(struct ipipd_conf *c)
 	c->resolve_interval = IPIPD_RESOLVE_INTERVAL;
 	strlcpy(c->user, IPIPD_USER, sizeof(c->user));
 	strlcpy(c->chroot, IPIPD_CHROOT, sizeof(c->chroot));
+	tcp_conf_defaults(&c->tcp);
 }
 
 /*
@@ -387,7 +388,7 @@ conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
 		}
 		return keywords[i].set(c, value, err, len);
 	}
-	return kw_err(err, len, "unknown word '%s'", kw);
+	return tcp_conf_keyword(c, kw, value, used, err, len);
 }
 
 /* The keyword of a mode. */
@@ -474,6 +475,14 @@ check_header_words(struct ipipd_conf *c, char *err, size_t len)
 		return kw_err(err, len, "'tos' is for an IPv4 outer header, "
 		    "but the tunnel runs over IPv6 (use tclass)");
 	}
+	if (c->encap == ENCAP_TCP && (c->seen & (W_TTL | W_TOS | W_TCLASS |
+	    W_FLOWLABEL | W_ENCAPLIMIT | W_PMTUDISC | W_MODE))) {
+		c->bad = c->seen & (W_TTL | W_TOS | W_TCLASS | W_FLOWLABEL |
+		    W_ENCAPLIMIT | W_PMTUDISC | W_MODE);
+		return kw_err(err, len, "ttl, tos, tclass, flowlabel, "
+		    "encaplimit, mode and [no]pmtudisc are not used with tcp "
+		    "(the kernel's TCP writes the outer headers)");
+	}
 	if (c->encap != ENCAP_NONE && (c->seen & (W_FLOWLABEL | W_ENCAPLIMIT))) {
 		c->bad = c->seen & W_FLOWLABEL ? W_FLOWLABEL : W_ENCAPLIMIT;
 		return kw_err(err, len, "flowlabel and encaplimit are not used "
@@ -498,7 +507,9 @@ conf_finish(struct ipipd_conf *c, char *err, size_t len)
 {
 	if (!(c->seen & W_DEV))
 		return kw_err(err, len, "missing 'dev DEVICE'");
-	if (!(c->seen & W_REMOTE))
+	if (tcp_conf_finish(c, err, len) == -1)
+		return -1;
+	if (!(c->seen & W_REMOTE) && !tcp_conf_is_server(c))
 		return kw_err(err, len, "missing 'remote ADDRESS'");
 	if (finish_family(c, err, len) == -1 ||
 	    check_header_words(c, err, len) == -1 ||
@@ -593,6 +604,9 @@ conf_carry(const struct ipipd_conf *c)
 	case MODE_MPLSIP:
 		return TUN_CARRY_MPLS;
 	default:
+		/* The prefix delegation of encap tcp is IPv6's. */
+		if (c->encap == ENCAP_TCP)
+			return TUN_CARRY_V6;
 		/* FOU tells the inner protocol by its version nibble. */
 		if (c->encap == ENCAP_FOU)
 			return TUN_CARRY_V4 | TUN_CARRY_V6;
@@ -604,6 +618,8 @@ conf_carry(const struct ipipd_conf *c)
 uint32_t
 conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 {
+	if (c->encap == ENCAP_TCP)	/* a stream: no header per packet */
+		return 0;
 	return outer_hdr_len(af, c->encap, c->encaplimit != ENCAPLIMIT_NONE);
 }
 
@@ -623,8 +639,16 @@ usage(void)
 	    "\t[encap-sport-range low-high] [listen-port port]\n"
 	    "\t[peer-sport port|any] [float] [keepalive seconds]]\n"
 	    "\t[address address[/len] [peer address[/len]]] ... "
-	    "[route prefix] ... [offload on|off]\n", getprogname(),
-	    getprogname(), getprogname());
+	    "[route prefix] ... [offload on|off]\n"
+	    "\t[encap tcp encap-dport port [identifier id] [key key]\n"
+	    "\t[prefix-dev device] [reconnect-interval seconds]]\n"
+	    "       %s [-46dnv] [-u user] dev device serve tcp port port\n"
+	    "\tprefix-pool prefix/len [listen address] ... "
+	    "[assignments file]\n"
+	    "\t[allowlist file] [max-clients n] [max-handshakes n]\n"
+	    "\t[max-handshakes-per-address n] [handshake-timeout seconds]\n"
+	    "\t[send-queue KiB] [mtu mtu] [address ...] [route ...]\n",
+	    getprogname(), getprogname(), getprogname(), getprogname());
 	exit(1);
 }
 

@@ -58,6 +58,17 @@ print_endpoints(FILE *f, const struct ipipd_conf *c)
 	char	 a[ADDR_STRLEN], pin[64];
 
 	fprintf(f, "dev %s\n", c->dev);
+	if (tcp_conf_is_server(c)) {
+		fprintf(f, "# remote, local: none, clients connect to the "
+		    "listen addresses (serve tcp)\n");
+		if (c->mtu != 0)
+			fprintf(f, "mtu %u\n", c->mtu);
+		else
+			fprintf(f, "# mtu: %u%s\n", TCP_DEFAULT_MTU,
+			    DEFAULT_MARK);
+		fprintf(f, "# mode: IPv6 only with tcp\n");
+		return;
+	}
 	fprintf(f, "remote %s\n", c->remote);
 	if (addr_is_set(&c->local))
 		fprintf(f, "local %s\n", addr_fmt(&c->local, a, sizeof(a)));
@@ -72,10 +83,17 @@ print_endpoints(FILE *f, const struct ipipd_conf *c)
 		fprintf(f, "# outer family: the remote's address\n");
 	if (c->mtu != 0)
 		fprintf(f, "mtu %u\n", c->mtu);
+	else if (c->encap == ENCAP_TCP)
+		fprintf(f, "# mtu: the outer MTU (tcp has no header per "
+		    "packet)%s\n", DEFAULT_MARK);
 	else
 		fprintf(f, "# mtu: the outer MTU less the outer header%s\n",
 		    DEFAULT_MARK);
-	fprintf(f, "mode %s%s\n", conf_mode_name(c->mode), mark(c, W_MODE));
+	if (c->encap == ENCAP_TCP)
+		fprintf(f, "# mode: IPv6 only with tcp\n");
+	else
+		fprintf(f, "mode %s%s\n", conf_mode_name(c->mode),
+		    mark(c, W_MODE));
 }
 
 /* The outer header; the keywords of the other family are not used. */
@@ -84,6 +102,15 @@ print_header(FILE *f, const struct ipipd_conf *c)
 {
 	int	 v4 = c->af != AF_INET6, v6 = c->af != AF_INET;
 	int	 raw6 = v6 && c->encap == ENCAP_NONE;
+
+	if (c->encap == ENCAP_TCP) {	/* the kernel's TCP writes them */
+		fprintf(f, "# ttl, tos, tclass, flowlabel, encaplimit, "
+		    "pmtudisc: not used with tcp\n");
+		fprintf(f, "resolve-interval %u%s\n", c->resolve_interval,
+		    mark(c, W_RESOLVE));
+		fprintf(f, "# offload: off with tcp\n");
+		return;
+	}
 
 	print_inherit(f, c, "ttl", W_TTL, c->ttl == 0, 0, c->ttl);
 	if (v4)
@@ -137,6 +164,10 @@ print_sports(FILE *f, const struct ipipd_conf *c)
 static void
 print_encap(FILE *f, const struct ipipd_conf *c)
 {
+	if (c->encap == ENCAP_TCP) {
+		tcp_conf_print(f, c);	/* conf_tcp.c */
+		return;
+	}
 	if (c->encap == ENCAP_NONE) {
 		fprintf(f, "encap none%s\n", mark(c, W_ENCAP));
 		fprintf(f, "# encap-dport, encap-sport, encap-sport-range, "

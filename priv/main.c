@@ -91,7 +91,9 @@ open_privileged(struct ipipd *env)
 		for (p = 0; p < 3; p++)
 			r->raw[a][p] = env->conf.encap != ENCAP_NONE ? -1 :
 			    priv_open_raw(afs[a], protos[p]);
-	if (env->conf.encap != ENCAP_NONE)
+	if (env->conf.encap == ENCAP_TCP)
+		tcp_priv_open(env);
+	else if (env->conf.encap != ENCAP_NONE)
 		priv_open_udp_all(env);
 	r->nl = priv_open_netlink();
 	r->nl_events = rtnl_watch_open();
@@ -188,6 +190,7 @@ main(int argc, char *argv[])
 	lookup_user(&env);
 	priv_check_start(env.uid, env.gid);
 	priv_check_chroot(env.conf.chroot);
+	tcp_priv_init(&env);
 	if (!env.conf.foreground) {
 		log_tee_stderr(1);
 		daemon_begin();
@@ -199,7 +202,10 @@ main(int argc, char *argv[])
 		fatalx("atexit");
 	start_children(&env);
 	priv_drop(env.uid, env.gid);
-	peer_request_resolve(&env);
+	if (tcp_conf_is_server(&env.conf))
+		tcp_priv_start(&env);	/* no remote to resolve */
+	else
+		peer_request_resolve(&env);
 	priv_loop(&env);
 	return 0;
 }

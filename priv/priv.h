@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
+#include "priv_tcp.h"
 
 #define IPIPD_USER		"_ipipd"
 #define IPIPD_CHROOT		"/var/lib/ipipd/empty"
@@ -105,6 +106,7 @@ struct ipipd_conf {
 	struct conf_route routes[CONF_ROUTES_MAX];
 	int		 nroutes;
 	int		 last_was_address;	/* for a following 'peer' */
+	struct tcp_conf	 tcp;		/* encap tcp, serve tcp: priv_tcp.h */
 };
 
 /* ipipd_conf.seen: the keywords given, each at most once */
@@ -255,6 +257,8 @@ int	 conf_udp_sports(const struct ipipd_conf *);
 void	 conf_keep_fixed_encap(struct ipipd_conf *, const struct ipipd_conf *);
 
 /* priv_ifaddr.c */
+struct nlmsghdr;
+int	 nl_ack(struct mnl_socket *, struct nlmsghdr *);
 void	 ifaddr_apply(struct ipipd *);
 void	 ifaddr_remove_all(void);
 

@@ -135,6 +135,10 @@ engine_push_start(struct ipipd *env)
 {
 	struct msg_peer		 p;
 
+	if (env->conf.encap == ENCAP_TCP) {
+		tcp_engine_push_start(env);	/* priv_tcp.c */
+		return;
+	}
 	engine_send_fds(env);
 	engine_push_conf(env);
 	memset(&p, 0, sizeof(p));
@@ -155,6 +159,10 @@ encap_desc(const struct ipipd *env, char *buf, size_t len)
 	buf[0] = '\0';
 	if (c->encap == ENCAP_NONE)
 		return;
+	if (c->encap == ENCAP_TCP) {
+		snprintf(buf, len, " encap tcp port %u", c->encap_dport);
+		return;
+	}
 	snprintf(buf, len, " encap %s port %u -> %u",
 	    c->encap == ENCAP_FOU ? "fou" : "gue", c->listen_port,
 	    c->encap_dport);
@@ -171,10 +179,14 @@ engine_ready(struct ipipd *env)
 	}
 	env->up = 1;
 	encap_desc(env, e, sizeof(e));
-	snprintf(up, sizeof(up), "tunnel up: dev %s local %s remote %s mtu "
-	    "%u%s%s", env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
-	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu, e,
-	    env->res.tun_created ? " (temporary device)" : "");
+	if (tcp_conf_is_server(&env->conf))
+		tcp_server_up_line(env, up, sizeof(up));	/* priv_tcp_server.c */
+	else
+		snprintf(up, sizeof(up), "tunnel up: dev %s local %s remote %s "
+		    "mtu %u%s%s", env->conf.dev, addr_fmt(&env->local, l,
+		    sizeof(l)), addr_fmt(&env->remote, r, sizeof(r)),
+		    env->tun_mtu, e, env->res.tun_created ?
+		    " (temporary device)" : "");
 	log_info("%s", up);
 	warn_kernel_tunnels();
 	daemon_ready();
@@ -215,7 +227,10 @@ engine_dispatch(struct ipipd *env, struct imsg *imsg)
 	case IMSG_PONG:
 		watchdog_pong(env, imsg);
 		break;
-	default:	/* a type the table lets through but not handled */
+	default:
+		if (tcp_priv_dispatch(env, imsg))	/* priv_tcp.c */
+			break;
+		/* a type the table lets through but not handled */
 		fatalx("engine sent unexpected message type %u",
 		    imsg->hdr.type);
 	}

@@ -51,7 +51,7 @@ static struct {
 	pid_t			 pid;		/* the parent; not a child */
 } made;
 
-static int
+int
 nl_ack(struct mnl_socket *nl, struct nlmsghdr *nlh)
 {
 	static uint32_t	 seq;

@@ -237,7 +237,7 @@ child_output(struct child *c)
 static int
 next_timeout(struct ipipd *env, uint64_t now)
 {
-	uint64_t	 t[5], min = 0;
+	uint64_t	 t[6], min = 0;
 	int		 i;
 
 	t[0] = env->recheck_ms;
@@ -250,7 +250,8 @@ next_timeout(struct ipipd *env, uint64_t now)
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
 	t[4] = watchdog_due(env);
-	for (i = 0; i < 5; i++)
+	t[5] = tcp_priv_next_ms(env);
+	for (i = 0; i < 6; i++)
 		if (t[i] != 0 && (min == 0 || t[i] < min))
 			min = t[i];
 	if (min == 0)
@@ -258,16 +259,17 @@ next_timeout(struct ipipd *env, uint64_t now)
 	return min <= now ? 0 : (int)(min - now);
 }
 
-enum { PFD_SIG, PFD_NL, PFD_ENGINE, PFD_RESOLVER, PFD_MAX };
+enum { PFD_SIG, PFD_NL, PFD_ENGINE, PFD_RESOLVER, PFD_TCP, PFD_MAX };
 
 void
 priv_loop(struct ipipd *env)
 {
 	struct pollfd	 pfd[PFD_MAX];
 	struct child	*cs[PFD_MAX] = { NULL, NULL, &env->engine,
-			    &env->resolver };
+			    &env->resolver, NULL };
 	void		(*disp[PFD_MAX])(struct ipipd *, struct imsg *) =
-			    { NULL, NULL, engine_dispatch, resolver_dispatch };
+			    { NULL, NULL, engine_dispatch, resolver_dispatch,
+			    NULL };
 	uint64_t	 now;
 	int		 i;
 
@@ -276,7 +278,9 @@ priv_loop(struct ipipd *env)
 		pfd[PFD_SIG].events = POLLIN;
 		pfd[PFD_NL].fd = mnl_socket_get_fd(env->res.nl_events);
 		pfd[PFD_NL].events = POLLIN;
-		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+		/* encap tcp: the client's connect in progress (priv_tcp.c) */
+		pfd[PFD_TCP].fd = tcp_priv_pollfd(env, &pfd[PFD_TCP].events);
+		for (i = PFD_ENGINE; i <= PFD_RESOLVER; i++) {
 			pfd[i].fd = cs[i]->alive ? cs[i]->ibuf.fd : -1;
 			pfd[i].events = POLLIN;
 			if (cs[i]->ibuf.w.queued > 0)
@@ -291,7 +295,9 @@ priv_loop(struct ipipd *env)
 			handle_signal(env);
 		if (pfd[PFD_NL].revents & (POLLIN | POLLERR))
 			rtnl_watch_input(env);
-		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
+		if (pfd[PFD_TCP].fd != -1 && pfd[PFD_TCP].revents)
+			tcp_priv_pollin(env, pfd[PFD_TCP].revents);
+		for (i = PFD_ENGINE; i <= PFD_RESOLVER; i++) {
 			if (!cs[i]->alive || pfd[i].fd != cs[i]->ibuf.fd)
 				continue;
 			if (pfd[i].revents & POLLOUT)
@@ -299,9 +305,11 @@ priv_loop(struct ipipd *env)
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				child_input(env, cs[i], disp[i]);
 		}
+		tcp_priv_flush(env);	/* answers after the file is written */
 		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
 		watchdog_tick(env, now);
+		tcp_priv_tick(env, now);
 	}
 }

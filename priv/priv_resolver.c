@@ -31,7 +31,9 @@ peer_request_resolve(struct ipipd *env)
 {
 	struct msg_resolve	 req;
 
-	if (env->resolving || !env->resolver.alive)
+	/* serve tcp has no remote */
+	if (env->resolving || !env->resolver.alive ||
+	    env->conf.remote[0] == '\0')
 		return;
 	memset(&req, 0, sizeof(req));
 	strlcpy(req.name, env->conf.remote, sizeof(req.name));

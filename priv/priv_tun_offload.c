@@ -46,6 +46,9 @@ priv_tun_want_offload(const struct ipipd_conf *c)
 
 	if (s != NULL && strcmp(s, "off") == 0)
 		return 0;
+	/* The TCP transport reads and writes plain packets (priv_tcp.c). */
+	if (c->encap == ENCAP_TCP)
+		return 0;
 	return (c->flags & CONF_OFFLOAD) != 0;
 }
 

@@ -249,3 +249,62 @@ else
 	fail "NoNewPrivs start: apparmor DENIED lines:"
 	denials | sed 's/^/    | /'
 fi
+
+# The TCP roles (issue 16): a prefix server in aa-a writing its
+# assignments file, a client in aa-b; ping the client's address.
+dmesg -C
+POOLF=/var/lib/ipipd/pool/aa-guest-$$.json
+ip -n aa-a addr add 2001:db8:ffff::1/128 dev lo
+tcpup() {	# tcpup NS LOG ARGS...
+	local ns=$1 log=$2 n=150
+	shift 2
+	ip netns exec "$ns" "$IPIPD" -d "$@" >"$log" 2>&1 </dev/null &
+	pids+=($!)
+	UP_PID=$!
+	while ! grep -q 'tunnel up:' "$log"; do
+		n=$((n - 1))
+		if [ "$n" -eq 0 ] || ! kill -0 "$UP_PID" 2>/dev/null; then
+			fail "ipipd in $ns ($*) did not come up:"
+			sed 's/^/    | /' "$log"
+			return 1
+		fi
+		sleep 0.2
+	done
+	pass "ipipd in $ns: $(grep 'tunnel up:' "$log")"
+}
+if tcpup aa-a "$T/tsrv.log" dev tp0 serve tcp listen 192.0.2.1 port 4444 \
+    prefix-pool 2001:db8:100::/48 assignments "$POOLF" && PID_S=$UP_PID &&
+    tcpup aa-b "$T/tcli.log" dev tc0 remote 192.0.2.1 encap tcp \
+    encap-dport 4444 route 2001:db8:ffff::/48 && PID_C=$UP_PID; then
+	n=100
+	while ! grep -q 'prefix .* assigned by' "$T/tcli.log" && [ "$n" -gt 0 ]; do
+		sleep 0.2
+		n=$((n - 1))
+	done
+	check "tcp client got a prefix" grep -q 'prefix 2001:db8:100:1::/64 assigned by' "$T/tcli.log"
+	check "tcp: ping the client's address from the server" \
+	    ip netns exec aa-a ping -6 -c 3 -i 0.3 -W 3 -q 2001:db8:100:1::1
+	check "tcp: the assignments file was written" grep -q '2001:db8:100:1::/64' "$POOLF"
+	confined "$PID_S" ipipd
+	confined "$PID_C" ipipd
+	for p in $PID_S $PID_C; do
+		for k in $(pgrep -P "$p"); do
+			case $(cat "/proc/$k/comm") in
+			ipipd-engine) confined "$k" 'ipipd//&ipipd-engine' ;;
+			ipipd-resolver) confined "$k" 'ipipd//&ipipd-resolver' ;;
+			esac
+		done
+	done
+	for p in $PID_C $PID_S; do
+		kill -TERM "$p"
+		wait "$p"
+		check "tcp: ipipd $p exited 0 after SIGTERM" test $? -eq 0
+	done
+fi
+rm -f "$POOLF" "$POOLF.tmp"
+if [ -z "$(denials)" ]; then
+	pass "tcp roles: no apparmor DENIED line"
+else
+	fail "tcp roles: apparmor DENIED lines:"
+	denials | sed 's/^/    | /'
+fi

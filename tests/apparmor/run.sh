@@ -55,6 +55,10 @@ id _ipipd >/dev/null 2>&1 ||
 	    --shell /usr/sbin/nologin _ipipd || abort "useradd _ipipd"
 install -d -o root -g root -m 0755 /var/lib/ipipd "$CHROOT" ||
 	abort "cannot create $CHROOT"
+# serve tcp's assignments file goes here (as tmpfiles.d makes it); the
+# guest gets it writable.
+install -d -o _ipipd -g root -m 0750 /var/lib/ipipd/pool ||
+	abort "cannot create /var/lib/ipipd/pool"
 
 W=$(mktemp -d /tmp/ipipd-aa.XXXXXX) || abort "mktemp"
 chmod 0755 "$W"
@@ -68,7 +72,8 @@ fi
 echo "apparmor/run.sh: installed into $INST:"
 (cd "$INST" && find . -type f | sort | sed 's/^/    /')
 
-"$KERNEL_VM" -t "$VM_TIMEOUT" -w "$W" "$TOPDIR/tests/apparmor/guest.sh" "$INST"
+"$KERNEL_VM" -t "$VM_TIMEOUT" -w "$W" -w /var/lib/ipipd/pool \
+    "$TOPDIR/tests/apparmor/guest.sh" "$INST"
 rc=$?
 case $rc in
 0) exit 0 ;;

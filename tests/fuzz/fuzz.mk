@@ -17,7 +17,7 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZ_DIR	 = tests/fuzz
 FUZZ_OUT	 = $(BUILD)/fuzz
-FUZZ_TARGETS	?= decap encap_frag imsg conf rtnl gso udp_gro
+FUZZ_TARGETS	?= decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist
 
 FUZZ_SAN	 = -fsanitize=fuzzer,address,undefined
 FUZZ_SAN_CC	 = -fsanitize=fuzzer-no-link,address,undefined \
@@ -42,12 +42,14 @@ FUZZ_SRCS_encap_frag	 = $(FUZZ_SRCS_pkt)
 FUZZ_SRCS_imsg		 = common/imsg.c common/imsg_rules.c
 FUZZ_SRCS_gso		 = $(FUZZ_SRCS_pkt)
 FUZZ_SRCS_udp_gro	 = $(FUZZ_SRCS_pkt)
+FUZZ_SRCS_tcp		 = $(FUZZ_SRCS_pkt)
 FUZZ_SRCS_priv		 = $(filter-out priv/main.c,$(wildcard priv/*.c)) \
 			   $(wildcard common/*.c)
 FUZZ_SRCS_conf		 = $(FUZZ_SRCS_priv)
 FUZZ_SRCS_rtnl		 = $(FUZZ_SRCS_priv)
+FUZZ_SRCS_allowlist	 = $(FUZZ_SRCS_priv)
 
-FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl gso udp_gro
+FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist
 FUZZ_BINS	 = $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 fuzz_obj	 = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
 FUZZ_PROJ_SRCS	:= $(sort $(foreach t,$(FUZZ_ALL_TARGETS),$(FUZZ_SRCS_$(t))))

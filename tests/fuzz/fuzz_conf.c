@@ -26,7 +26,8 @@
  * priv/conf_file.c is fuzzed too.
  *
  * Checked for any configuration that is accepted: dev is a NUL ended
- * name of 1..15 bytes, remote is set, mtu is 0 or 68..65535,
+ * name of 1..15 bytes, remote is set (but for serve tcp, which has
+ * none, and a port and pool instead), mtu is 0 or 68..65535,
  * encaplimit -1..255, flowlabel <= 0xfffff, the DSCP fields leave ECN
  * alone, the family is known and agrees with local; every error leaves
  * a NUL ended message.  And what ipipd -nv prints of it
@@ -92,7 +93,8 @@ check_print(const struct ipipd_conf *c, uint8_t af)
 	a = printed(c);
 	CHECK(strncmp(a, "# ipipd -nv", 11) == 0);
 	CHECK(a[strlen(a) - 1] == '\n');
-	if (strchr(c->dev, '#') != NULL) {
+	if (strchr(c->dev, '#') != NULL ||
+	    strchr(c->tcp.prefix_dev, '#') != NULL) {
 		free(a);
 		return;
 	}
@@ -134,8 +136,12 @@ check_conf_encap(const struct ipipd_conf *c)
 {
 	int	 i, hl;
 
-	CHECK(c->encap <= ENCAP_GUE);
-	if (c->encap != ENCAP_NONE) {
+	CHECK(c->encap <= ENCAP_TCP);
+	if (c->encap == ENCAP_TCP) {
+		CHECK(c->listen_port == 0 && c->encap_flags == 0 &&
+		    c->keepalive == 0 && c->sport_lo == 0);
+		CHECK(conf_udp_sports(c) == 0);
+	} else if (c->encap != ENCAP_NONE) {
 		CHECK(c->encap_dport != 0 && c->listen_port != 0);
 		CHECK(c->peer_sport != 0 ||
 		    (c->encap_flags & ENCAP_F_ANY_SPORT));
@@ -163,6 +169,34 @@ check_conf_encap(const struct ipipd_conf *c)
 	}
 }
 
+/* encap tcp and serve tcp (priv/conf_tcp.c). */
+static void
+check_conf_tcp(const struct ipipd_conf *c)
+{
+	const struct tcp_conf	*t = &c->tcp;
+
+	if (c->encap != ENCAP_TCP) {
+		CHECK(t->role == 0 && t->seen == 0);
+		CHECK(c->remote[0] != '\0');
+		return;
+	}
+	CHECK(t->hs_timeout_s >= 1 && t->hs_timeout_s <= 300);
+	CHECK(t->sendq_kb >= 16 && t->sendq_kb <= 65536);
+	if (t->role == TCP_ROLE_CLIENT) {
+		CHECK(c->remote[0] != '\0' && c->encap_dport != 0);
+		CHECK(t->reconnect_s >= 1 && t->reconnect_s <= 3600);
+		CHECK(t->id[0] == '\0' || tcp_id_valid(t->id));
+		return;
+	}
+	CHECK(t->role == TCP_ROLE_SERVER);
+	CHECK(c->remote[0] == '\0' && !addr_is_set(&c->local));
+	CHECK(t->port != 0 && t->pool.af == AF_INET6);
+	CHECK(t->pool_plen >= 16 && t->pool_plen <= 63);
+	CHECK(t->nlisten >= 1 && t->nlisten <= TCP_LISTEN_MAX);
+	CHECK(t->max_clients >= 1 && t->max_hs >= 1 && t->max_hs_addr >= 1);
+	CHECK(t->assignments[0] == '\0' || t->assignments[0] == '/');
+}
+
 static void
 check_conf(const struct ipipd_conf *c)
 {
@@ -171,7 +205,7 @@ check_conf(const struct ipipd_conf *c)
 	CHECK(memchr(c->dev, '\0', sizeof(c->dev)) != NULL);
 	CHECK(c->dev[0] != '\0');
 	CHECK(memchr(c->remote, '\0', sizeof(c->remote)) != NULL);
-	CHECK(c->remote[0] != '\0');
+	check_conf_tcp(c);
 	CHECK(c->mtu == 0 || (c->mtu >= 68 && c->mtu <= 65535));
 	CHECK(c->encaplimit >= -1 && c->encaplimit <= 255);
 	CHECK(c->flowlabel <= 0xfffff);
@@ -183,10 +217,11 @@ check_conf(const struct ipipd_conf *c)
 		CHECK(c->local.af == c->af);
 	CHECK(conf_carry(c) != 0 && (conf_carry(c) & ~TUN_CARRY_ALL) == 0);
 	h = conf_outer_hdrlen(c, AF_INET);
-	CHECK(c->encap == ENCAP_NONE ? h == 20 :
-	    h == 28 + (c->encap == ENCAP_GUE ? 4u : 0u));
+	CHECK(c->encap == ENCAP_NONE ? h == 20 : c->encap == ENCAP_TCP ?
+	    h == 0 : h == 28 + (c->encap == ENCAP_GUE ? 4u : 0u));
 	h = conf_outer_hdrlen(c, AF_INET6);
 	CHECK(c->encap == ENCAP_NONE ? h == 40 || h == 48 :
+	    c->encap == ENCAP_TCP ? h == 0 :
 	    h == 48 + (c->encap == ENCAP_GUE ? 4u : 0u));
 	check_conf_encap(c);
 }

@@ -167,6 +167,17 @@ def conf():
         b"dev ipip6x\nlocal 2001:db8::1\nremote 2001:db8::9\n"
         b"mode ipip6\nmtu 1280\nnopmtudisc\n"))
     write("conf", "file-any", b"dev t\nremote h-1.example\nmode any\n")
+    write("conf", "words-tcp-server", words(
+        "dev", "tpool", "serve", "tcp", "listen", "192.0.2.1", "port",
+        "4444", "prefix-pool", "2001:db8:100::/48", "assignments",
+        "/var/lib/ipipd/pool.json", "max-clients", "100"))
+    write("conf", "words-tcp-client", words(
+        "dev", "tup", "remote", "tunnel.example", "encap", "tcp",
+        "encap-dport", "4444", "identifier", "00:11:22:aa:bb:cc",
+        "reconnect-interval", "2"))
+    write("conf", "file-tcp-server", (
+        b"dev tpool\nserve tcp\nlisten ::\nport 4444\n"
+        b"prefix-pool 2001:db8:100::/48\nhandshake-timeout 5\n"))
 
 
 def rtnl():
@@ -232,7 +243,43 @@ def rtnl():
     write("rtnl", "resolve-answer-error", answer)
 
 
+def tcp():
+    """fuzz_tcp: byte 0 mode (1 Prefix, 2 IPv4 too, 4 stream), 1 split."""
+    def v6(plen, nh=58):
+        return (struct.pack("!IHBB", 6 << 28, plen, nh, 64) +
+                a6("2001:db8:100:3::1") + a6("2001:db8:ffff::2") +
+                bytes(plen))
+
+    def v4(tot):
+        return (struct.pack("!BBHHHBBH", 0x45, 0, tot, 1, 0, 64, 1, 0) +
+                a4("192.0.2.1") + a4("192.0.2.2") + bytes(tot - 20))
+    write("tcp", "id", [0, 0] + list(b'{"Id":"00:11:22:aa:bb:cc"}'))
+    write("tcp", "id-spaces", [0, 0] + list(b' { "id" : "a\\b\\u0041", '
+                                             b'"Id": "x", "k": [1, {}] }'))
+    write("tcp", "id-then-packet", [0, 0] + list(b'{"Id":"m"}' + v6(8)))
+    write("tcp", "id-long", [0, 0] + list(b'{"Id":"' + b"x" * 70 + b'"}'))
+    write("tcp", "prefix", [1, 0] + list(
+        b'{"Prefix":"2001:db8:100:3::/64"}' + v6(16)))
+    write("tcp", "prefix-host-bits", [1, 0] + list(
+        b'{"Prefix":"2001:db8:100:3::1/64"}'))
+    write("tcp", "stream-v6", [4, 77] + list(v6(8) + v6(1232) + v6(0, 59) +
+                                             v6(100)[:60]))
+    write("tcp", "stream-v4-v6", [6, 30] + list(v4(28) + v6(8) + v4(1500)))
+    write("tcp", "stream-jumbo", [4, 3] + list(v6(8) + v6(0, 0)))
+    write("tcp", "stream-desync", [4, 41] + list(v6(8) + b"\x00garbage"))
+
+
+def allowlist():
+    """fuzz_allowlist: the file itself."""
+    write("allowlist", "two", b"# clients\nalpha\nbeta\tk3y-beta  # key\n")
+    write("allowlist", "twice", b"a\nb\na\n")
+    write("allowlist", "three-words", b"a b c\n")
+    write("allowlist", "long", b"x" * 70 + b"\n" + b"y" * 600)
+
+
 if __name__ == "__main__":
+    allowlist()
+    tcp()
     decap()
     encap_frag()
     imsg()

@@ -40,6 +40,8 @@ want=$(cat <<'LIST'
 755 usr/sbin/ipipd
 644 usr/share/doc/ipipd/examples/ambient.conf
 644 usr/share/doc/ipipd/examples/example.conf
+644 usr/share/doc/ipipd/examples/tcp-client.conf
+644 usr/share/doc/ipipd/examples/tcp-server.conf
 644 usr/share/man/man5/ipipd.conf.5
 644 usr/share/man/man8/ipipd.8
 LIST
@@ -95,8 +97,12 @@ if grep -aq '/usr/libexec/ipipd' "$D/usr/sbin/ipipd"; then
 else
 	error "ipipd lacks the libexec directory /usr/libexec/ipipd"
 fi
-out=$("$D/usr/sbin/ipipd" -n -f "$D/usr/share/doc/ipipd/examples/example.conf" 2>&1)
-expect_status $? 0 "example.conf passes ipipd -n -f ($out)"
+for f in example tcp-server tcp-client; do
+	out=$("$D/usr/sbin/ipipd" -n -f "$D/usr/share/doc/ipipd/examples/$f.conf" 2>&1)
+	expect_status $? 0 "$f.conf passes ipipd -n -f ($out)"
+done
+expect_file_match "$D/usr/lib/tmpfiles.d/ipipd.conf" \
+    '^d /var/lib/ipipd/pool 0750 _ipipd root' "tmpfiles: the assignments directory"
 
 mk uninstall DESTDIR="$D" PREFIX=/usr
 left=$(find "$D" ! -type d)

@@ -1,0 +1,31 @@
+/*
+ * Copyright (c) 2026 The ipipd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+
+/* The prefix server's allowlist (allowlist.c). */
+#ifndef IPIPD_ALLOWLIST_H
+#define IPIPD_ALLOWLIST_H
+
+#include <jansson.h>
+
+#define ALLOW_OK	0
+#define ALLOW_UNLISTED	1
+#define ALLOW_BADKEY	2
+
+int	 allowlist_read(const char *, json_t **, char *, size_t);
+int	 allowlist_check(const json_t *, const char *, const char *);
+
+#endif /* IPIPD_ALLOWLIST_H */

@@ -1,0 +1,73 @@
+#!/bin/bash
+#
+# 1000 clients of one prefix server (issue 16), from one process
+# (tests/integration/tcp_many.py, no TUN device of its own): every one
+# gets a distinct /64, written to the assignments file; every one's
+# echo request to a host behind the server is answered on its own
+# connection (none starved); the engine needs at most 16 KiB of memory
+# per idle client; an ipipd client keeps working beside them.
+
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/tcp_lib.sh"
+setup_common
+[ -x "$PYTHON" ] || skip "$PYTHON missing"
+MANY=$TOPDIR/tests/integration/tcp_many.py
+N=${TCP_MANY:-1000}
+tcp_lab 2
+
+engine_rss_kib() {
+	awk '$1 == "VmRSS:" { print $2 }' \
+	    "/proc/$(pgrep -P "$SRV_PID" -x ipipd-engine)/status"
+}
+
+LOG_S=$TMPD/server.log
+tcp_server "$LOG_S" max-clients $((N + 10)) max-handshakes $((N + 10)) \
+    max-handshakes-per-address $((N + 10))
+tcp_client 1 "$TMPD/c1.log" "$(tcp_srv4 1)"
+PID_C1=$CLI_PID
+wait_prefix "$TMPD/c1.log" "$PID_C1" || exit 1
+A1=$(addr_of "$PREFIX")
+rss0=$(engine_rss_kib)
+# Neighbours resolved first: a burst to an unresolved one is queued
+# only so far.
+nsx "$NS_S" ping -6 -c 1 -W 2 "$TCP_HOST" >/dev/null
+nsx "$NS_H" ping -6 -c 1 -W 2 2001:db8:ffff::1 >/dev/null
+
+# stdin from a fifo: the clients stay until it is closed.
+mkfifo "$TMPD/hold"
+nsx "$NS_C2" "$PYTHON" "$MANY" "$(tcp_srv4 2)" "$TCP_PORT" "$N" "$TCP_HOST" \
+    <"$TMPD/hold" >"$TMPD/many.log" 2>&1 &
+MP=$!
+_DAEMON_PIDS+=("$MP")
+exec 7>"$TMPD/hold"
+wait_log "$TMPD/many.log" '^(RESULT|FAIL)' 180 "$MP" || {
+	show_log "$TMPD/many.log"
+	die "$N clients: no result"
+}
+cat "$TMPD/many.log"
+expect_match "$(grep RESULT "$TMPD/many.log")" \
+    "^RESULT clients $N assigned $N distinct $N answered $N " \
+    "$N clients assigned, each answered"
+rss1=$(engine_rss_kib)
+# The connection table is made (and touched) at start for max-clients:
+# the growth alone would hide it, so the bound is the whole RSS over N.
+per=$((rss1 * 1024 / N))
+log "engine RSS ${rss0} KiB with one client, ${rss1} KiB with $((N + 1))" \
+    "(growth $(( (rss1 - rss0) * 1024 / N )) bytes per client)"
+[ "$per" -le 16384 ] &&
+	ok "engine memory per idle client, all of its RSS counted: $per bytes (<= 16 KiB)" ||
+	error "engine memory per idle client: $per bytes"
+kill -USR1 "$SRV_PID"
+wait_log "$LOG_S" 'status tcp:' 5
+expect_match "$(grep 'status tcp:' "$LOG_S" | tail -n 1)" "clients $((N + 1)) " \
+    "the server counts $((N + 1)) clients"
+expect_eq "$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TCP_FILE")" \
+    $((N + 1)) "identifiers in the assignments file"
+ping6_ok "$NS_H" "$A1"
+sha_transfer "$NS_H" "$NS_C1" "$A1" 4000000
+exec 7>&-
+wait "$MP"
+expect_status $? 0 "the many-clients process"
+stop_ipipd "$PID_C1" "$TMPD/c1.log"
+stop_ipipd "$SRV_PID" "$LOG_S"
+finish
