@@ -36,8 +36,9 @@ summary() {
 		dmesg | grep -i apparmor | tail -n 40 | sed 's/^/    | /'
 	fi
 	echo "apparmor: $npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-	exit
+	# An explicit status: a bare exit in an EXIT trap returns the status
+	# from before the trap, which made a failed check look like success.
+	exit $((nfail != 0))
 }
 trap summary EXIT
 

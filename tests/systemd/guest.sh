@@ -49,8 +49,9 @@ summary() {
 		    tail -n 20 | sed 's/^/    | /'
 	fi
 	echo "systemd: $npass passed, $nfail failed"
-	[ "$nfail" -eq 0 ]
-	exit
+	# An explicit status: a bare exit in an EXIT trap returns the status
+	# from before the trap, which made a failed check look like success.
+	exit $((nfail != 0))
 }
 trap summary EXIT
 die() { fail "$*"; exit 1; }
