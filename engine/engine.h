@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "control.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
 #include "offload.h"
@@ -146,6 +147,7 @@ struct engine {
 	struct udp_tx_queue	 utxq;
 	uint64_t		 keepalive_ms;	/* next one due, 0: none */
 	struct offload_state	 off;		/* TUN offloads: offload.h */
+	struct control		 ctl;		/* ipipctl: control.h */
 };
 
 /* engine_status.c */
@@ -195,8 +197,8 @@ void	 icmp_recv_errors(struct engine *, int, int);
 void	 icmp_recv_msg(struct engine *, struct msghdr *, size_t, int, int);
 
 /* peer_unreach.c */
-void	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
-void	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
+int	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
+int	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
 
 /* pmtu.c */
 uint64_t now_ms(void);

@@ -149,6 +149,8 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 		    pkt, rx.msgs[i].msg_len, &res);
 		if (why != DROP_NONE) {
 			e->stats.drops[why]++;
+			hint_raw_drop(e, why, ai, raw_protos[pj],
+			    &rx.msgs[i].msg_hdr, pkt, rx.msgs[i].msg_len);
 			continue;
 		}
 		if (offload_on(e))	/* GRO: tun_offload.c */

@@ -273,6 +273,17 @@ static const struct {
 	{ "mplsip",	MODE_MPLSIP,	AF_UNSPEC },
 };
 
+const char *
+conf_mode_name(enum tun_mode m)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == m)
+			return modes[i].name;
+	return "unknown";
+}
+
 static int
 kw_mode(struct ipipd_conf *c, const char *v, char *err, size_t len)
 {
@@ -624,8 +635,8 @@ conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-46dnv] [-u user] -f file\n"
-	    "       %s [-46dnv] [-u user] dev device "
+	fprintf(stderr, "usage: %s [-46dnv] [-s socket] [-u user] -f file\n"
+	    "       %s [-46dnv] [-s socket] [-u user] dev device "
 	    "[local address] remote address|name\n"
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
 	    "[ttl n|inherit]\n"
@@ -657,7 +668,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 
 	conf_defaults(conf);
 	opterr = 0;	/* our own message, with the program's short name */
-	while ((ch = getopt(argc, argv, "46df:nu:v")) != -1) {
+	while ((ch = getopt(argc, argv, "46df:ns:u:v")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -681,6 +692,16 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 		case 'n':
 			conf->noaction = 1;
 			break;
+		case 's':
+			/* An absolute path that fits sockaddr_un.sun_path. */
+			if (optarg[0] != '/' || strlcpy(conf->control, optarg,
+			    sizeof(conf->control)) >= sizeof(conf->control)) {
+				snprintf(err, sizeof(err), "bad socket '%s': an "
+				    "absolute path of at most %zu bytes",
+				    optarg, sizeof(conf->control) - 1);
+				badarg(err);
+			}
+			break;
 		case 'u':
 			if (strlen(optarg) == 0 ||
 			    strlen(optarg) >= sizeof(conf->user)) {
@@ -695,7 +716,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		default:
 			snprintf(err, sizeof(err), optopt == 'u' ||
-			    optopt == 'f' ?
+			    optopt == 'f' || optopt == 's' ?
 			    "option -%c needs a value" : "unknown option -%c",
 			    optopt);
 			badarg(err);

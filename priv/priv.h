@@ -85,6 +85,7 @@ struct ipipd_conf {
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
+	char		 control[108];	/* -s: control socket; "": default */
 	/* encap fou|gue (conf_encap.c) */
 	uint8_t		 encap;		/* ENCAP_* */
 	uint8_t		 encap_flags;	/* ENCAP_F_* */
@@ -169,6 +170,7 @@ struct ipipd {
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
 	int			 unreach_logged; /* for this remote */
+	char			 pause_why[128]; /* paused: why (ipipctl) */
 };
 
 /* conf_parse.c */
@@ -181,6 +183,7 @@ int	 conf_finish(struct ipipd_conf *, char *, size_t);
 int	 conf_check(struct ipipd_conf *, char *, size_t);
 int	 conf_check_mtu(const struct ipipd_conf *, int, char *, size_t);
 const char	*conf_af_name(int);
+const char	*conf_mode_name(enum tun_mode);
 void	 conf_pin_word(const struct ipipd_conf *, char *, size_t);
 uint8_t	 conf_carry(const struct ipipd_conf *);
 uint32_t conf_max_mtu(const struct ipipd_conf *, int);
@@ -253,8 +256,8 @@ uint64_t mono_ms(void);
 struct mnl_socket *monitor_open(void);
 void	 monitor_input(struct ipipd *);
 
-/* priv_reload.c */
-void	 priv_reload(struct ipipd *);
+/* priv_reload.c: 0 applied, -1 refused; msg says how (may be NULL) */
+int	 priv_reload(struct ipipd *, char *, size_t);
 
 /* priv_notify.c */
 void	 notify_init(void);
@@ -281,6 +284,18 @@ int	 resolve_answer_valid(const struct msg_resolve_answer *);
 void	 engine_push_start(struct ipipd *);
 void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
+
+/* priv_control.c, priv_ctl_status.c, priv_ctl_request.c: ipipctl(8) */
+void	 ctl_open(struct ipipd *);
+void	 ctl_tick(struct ipipd *);
+void	 ctl_request(struct ipipd *, struct imsg *);
+void	 ctl_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 ctl_engine_lost(void);
+void	 ctl_status_resolved(const struct msg_resolve_answer *);
+void	 ctl_send_verbose(struct child *);
+const char *ctl_group_name(void);
+gid_t	 ctl_group(void);
+int	 ctl_fd(void);
 
 /* priv_daemon.c */
 void	 daemon_begin(void);

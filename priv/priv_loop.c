@@ -129,7 +129,7 @@ handle_signal(struct ipipd *env)
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			priv_shutdown(env, 0);
 		case SIGHUP:
-			priv_reload(env);
+			(void)priv_reload(env, NULL, 0);
 			break;
 		case SIGUSR1:
 			priv_log_status(env);
@@ -201,6 +201,9 @@ dispatch_engine(struct ipipd *env, struct imsg *imsg)
 			fatalx("engine sent a malformed TUN device message");
 		tun_gone(env);
 		break;
+	case IMSG_CTL_REQUEST:
+		ctl_request(env, imsg);
+		break;
 	default:
 		fatalx("engine sent unexpected message type %u",
 		    imsg->hdr.type);
@@ -219,6 +222,7 @@ dispatch_resolver(struct ipipd *env, struct imsg *imsg)
 		if (!env->resolving)
 			fatalx("resolver sent an answer to no question");
 		peer_resolved(env, &ans);
+		ctl_resolved(env, &ans);
 		break;
 	case IMSG_LOG:
 		child_log(&env->resolver, imsg);
@@ -227,6 +231,17 @@ dispatch_resolver(struct ipipd *env, struct imsg *imsg)
 		fatalx("resolver sent unexpected message type %u",
 		    imsg->hdr.type);
 	}
+}
+
+static int
+fds_queued(struct imsgbuf *ibuf)
+{
+	struct imsg_fd	*f;
+	int		 n = 0;
+
+	TAILQ_FOREACH(f, &ibuf->fds, entry)
+		n++;
+	return n;
 }
 
 /* Read what a child sent and handle each complete message. */
@@ -252,23 +267,25 @@ child_input(struct ipipd *env, struct child *c,
 		child_lost(env, c);
 		return;
 	}
-	/*
-	 * No child sends the parent an fd.  One sent with a message not
-	 * flagged as carrying it would wait in the queue, unclaimed and
-	 * open, until the child dies: refuse it as soon as it arrives.
-	 */
-	if (!TAILQ_EMPTY(&c->ibuf.fds))
-		fatalx("%s sent an unexpected fd", c->name);
 	for (;;) {
 		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
 			fatalx("%s sent a malformed message stream", c->name);
 		if (n == 0)
 			break;
-		if (imsg.fd != -1)
+		/* Only the engine's control requests carry an fd. */
+		if (imsg.fd != -1 && (c != &env->engine ||
+		    imsg.hdr.type != IMSG_CTL_REQUEST))
 			fatalx("%s sent an unexpected fd", c->name);
 		dispatch(env, &imsg);
 		imsg_free(&imsg);
 	}
+	/*
+	 * An fd sent with a message not flagged as carrying it would wait
+	 * in the queue, unclaimed and open, until the child dies: refuse
+	 * it.  Only the message still incomplete may have one waiting.
+	 */
+	if (fds_queued(&c->ibuf) > (c->ibuf.r.wpos > 0 ? 1 : 0))
+		fatalx("%s sent an unexpected fd", c->name);
 }
 
 static void
@@ -347,5 +364,6 @@ priv_loop(struct ipipd *env)
 		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
+		ctl_tick(env);
 	}
 }

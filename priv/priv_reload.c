@@ -54,22 +54,40 @@ reload_read(struct ipipd *env, struct ipipd_conf *c, char *err, size_t len)
 	return conf_finish(c, err, len);
 }
 
+/* A note for the log and for ipipctl's answer (notes may be NULL). */
 static void
-reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
+reload_note(char *notes, size_t len, const char *note)
 {
-	if (strcmp(old->dev, new->dev) != 0)
-		log_warnx("reload: dev %s -> %s needs a restart; kept %s",
-		    old->dev, new->dev, old->dev);
+	log_warnx("reload: %s", note);
+	if (notes == NULL || len == 0)
+		return;
+	if (notes[0] != '\0')
+		strlcat(notes, "; ", len);
+	strlcat(notes, note, len);
+}
+
+static void
+reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new,
+    char *notes, size_t len)
+{
+	char	 buf[96];
+
+	if (strcmp(old->dev, new->dev) != 0) {
+		snprintf(buf, sizeof(buf), "dev %s -> %s needs a restart; "
+		    "kept %s", old->dev, new->dev, old->dev);
+		reload_note(notes, len, buf);
+	}
 	if (!addr_eq(&old->local, &new->local))
-		log_warnx("reload: a new local address needs a restart; "
+		reload_note(notes, len, "a new local address needs a restart; "
 		    "kept the old one");
 	if ((old->flags ^ new->flags) & CONF_OFFLOAD)
-		log_warnx("reload: offload on/off needs a restart; kept it");
+		reload_note(notes, len, "offload on/off needs a restart; "
+		    "kept it");
 	/* Both families' raw sockets are open: only local pins it. */
 	if (new->af != AF_UNSPEC && old->af != new->af &&
 	    addr_is_set(&old->local))
-		log_warnx("reload: a new outer family needs a restart; kept "
-		    "the old one");
+		reload_note(notes, len, "a new outer family needs a restart; "
+		    "kept the old one");
 }
 
 /* What cannot change at run time stays as start-up made it. */
@@ -87,6 +105,7 @@ reload_keep(const struct ipipd *env, struct ipipd_conf *c)
 	strlcpy(c->user, env->conf.user, sizeof(c->user));
 	strlcpy(c->chroot, env->conf.chroot, sizeof(c->chroot));
 	strlcpy(c->file, env->conf.file, sizeof(c->file));
+	strlcpy(c->control, env->conf.control, sizeof(c->control));
 }
 
 /* A new name, or a new family to look it up in: resolve it again. */
@@ -187,23 +206,33 @@ reload_check(const struct ipipd *env, struct ipipd_conf *c, char *err,
 	return reload_check_mtu(env, c, err, len);
 }
 
-void
-priv_reload(struct ipipd *env)
+static int
+reload_refused(const char *err, char *msg, size_t msglen)
+{
+	log_warnx("reload: %s; nothing changed", err);
+	if (msg != NULL)
+		snprintf(msg, msglen, "refused: %s; nothing changed", err);
+	return -1;
+}
+
+/*
+ * SIGHUP, or ipipctl reload: msg (if not NULL) gets what the log says,
+ * "applied" with what was kept, or why nothing changed.
+ */
+int
+priv_reload(struct ipipd *env, char *msg, size_t msglen)
 {
 	struct ipipd_conf	 c;
-	char			 err[512];
+	char			 err[512], notes[256];
 	int			 renamed;
 
-	if (reload_read(env, &c, err, sizeof(err)) == -1) {
-		log_warnx("reload: %s; nothing changed", err);
-		return;
-	}
-	reload_fixed(&env->conf, &c);
+	notes[0] = '\0';
+	if (reload_read(env, &c, err, sizeof(err)) == -1)
+		return reload_refused(err, msg, msglen);
+	reload_fixed(&env->conf, &c, notes, sizeof(notes));
 	reload_keep(env, &c);
-	if (reload_check(env, &c, err, sizeof(err)) == -1) {
-		log_warnx("reload: %s; nothing changed", err);
-		return;
-	}
+	if (reload_check(env, &c, err, sizeof(err)) == -1)
+		return reload_refused(err, msg, msglen);
 	/* A new family (remote literal, mode) means choosing anew too. */
 	renamed = remote_changes(env, &c);
 	env->conf = c;
@@ -228,4 +257,9 @@ priv_reload(struct ipipd *env)
 		log_info("reload: remote is now %s", c.remote);
 	}
 	log_info("reload: configuration applied");
+	if (msg != NULL)
+		snprintf(msg, msglen, "applied%s%s%s%s", renamed ?
+		    "; remote is now " : "", renamed ? c.remote : "",
+		    notes[0] != '\0' ? "; " : "", notes);
+	return 0;
 }

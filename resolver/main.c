@@ -82,10 +82,19 @@ resolver_handle(struct imsg *imsg)
 {
 	struct msg_resolve		 req;
 	struct msg_resolve_answer	 ans;
+	struct msg_set_verbose		 v;
 
 	if (imsg->hdr.type == IMSG_STATUS && imsg_get_len(imsg) == 0) {
 		log_info("status: %llu lookups, %llu failed", lookups,
 		    lookups_failed);
+		return;
+	}
+	if (imsg->hdr.type == IMSG_SET_VERBOSE) {
+		/* ipipctl log verbose|brief, through the parent. */
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 ||
+		    v.verbose < 0 || v.verbose > 2)
+			fatalx("malformed log level message");
+		log_setverbose(v.verbose);
 		return;
 	}
 	if (imsg->hdr.type != IMSG_RESOLVE)
