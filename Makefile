@@ -24,6 +24,7 @@ CC		?= cc
 PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
+CTL_LIBS	:= $(shell pkg-config --libs libbsd-overlay)
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
@@ -57,9 +58,10 @@ LDLIBS		+= $(PKG_LIBS)
 INC_common	 = -Icommon
 INC_priv	 = -Ipriv -Icommon
 INC_resolver	 = -Iresolver -Icommon
+INC_ipipctl	 = -Iipipctl -Icommon
 INC_engine	 = -Iengine -Iengine/pkt -Icommon
 INC_engine/pkt	 = -Iengine/pkt -Icommon
-INC_tests	 = -Icommon -Iengine -Iengine/pkt -Ipriv -Iresolver
+INC_tests	 = -Icommon -Iengine -Iengine/pkt -Ipriv -Iresolver -Iipipctl
 INC_tests/unit	 = $(INC_tests)
 INC_tests/helpers = $(INC_tests)
 INC_tests/fuzz	 = $(INC_tests)
@@ -70,17 +72,21 @@ PRIV_SRCS	:= $(wildcard priv/*.c)
 PKT_SRCS	:= $(wildcard engine/pkt/*.c)
 ENGINE_SRCS	:= $(wildcard engine/*.c) $(PKT_SRCS)
 RESOLVER_SRCS	:= $(wildcard resolver/*.c)
+IPIPCTL_SRCS	:= $(wildcard ipipctl/*.c)
 
 obj		 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJS	:= $(call obj,$(COMMON_SRCS))
 PRIV_OBJS	:= $(call obj,$(PRIV_SRCS))
 ENGINE_OBJS	:= $(call obj,$(ENGINE_SRCS))
 RESOLVER_OBJS	:= $(call obj,$(RESOLVER_SRCS))
+IPIPCTL_OBJS	:= $(call obj,$(IPIPCTL_SRCS))
 # Everything but main(): what unit tests and fuzz targets link against.
 LIB_OBJS	:= $(COMMON_OBJS) \
-		   $(filter-out %/main.o,$(PRIV_OBJS) $(ENGINE_OBJS) $(RESOLVER_OBJS))
+		   $(filter-out %/main.o,$(PRIV_OBJS) $(ENGINE_OBJS) $(RESOLVER_OBJS) \
+		   $(IPIPCTL_OBJS))
 
-BINS		 = $(BUILD)/ipipd $(BUILD)/ipipd-engine $(BUILD)/ipipd-resolver
+BINS		 = $(BUILD)/ipipd $(BUILD)/ipipd-engine $(BUILD)/ipipd-resolver \
+		   $(BUILD)/ipipctl
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -116,6 +122,11 @@ $(BUILD)/ipipd-engine: $(ENGINE_OBJS) $(COMMON_OBJS)
 
 $(BUILD)/ipipd-resolver: $(RESOLVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ipipctl: addr.c and imsg.c of common/, nothing of the daemon.
+$(BUILD)/ipipctl: $(IPIPCTL_OBJS) $(BUILD)/obj/common/addr.o \
+    $(BUILD)/obj/common/imsg.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
