@@ -142,6 +142,21 @@ conn_read(struct engine *e, struct ctl_conn *c)
 	(void)conn_parse(e, c);
 }
 
+/*
+ * Bytes as if read from c (the fuzz target's way in): taken up to the
+ * room left, then parsed.  The bytes taken, or -1 when c was dropped.
+ */
+int
+control_feed(struct engine *e, struct ctl_conn *c, const uint8_t *p,
+    size_t n)
+{
+	if (n > sizeof(c->rbuf) - c->rlen)
+		n = sizeof(c->rbuf) - c->rlen;
+	memcpy(c->rbuf + c->rlen, p, n);
+	c->rlen += n;
+	return conn_parse(e, c) == -1 ? -1 : (int)n;
+}
+
 static void
 conn_write(struct engine *e, struct ctl_conn *c)
 {

@@ -112,6 +112,8 @@ int	 control_pollfds(struct engine *, struct pollfd *);
 int	 control_timeout(struct engine *, int);
 void	 control_events(struct engine *, struct pollfd *, int);
 void	 control_answer(struct engine *, struct imsg *);
+int	 control_feed(struct engine *, struct ctl_conn *, const uint8_t *,
+	    size_t);
 int	 ctl_reply(struct ctl_conn *, uint32_t, const void *, size_t);
 void	 ctl_drop(struct engine *, struct ctl_conn *);
 
