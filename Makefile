@@ -93,7 +93,7 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-MANS		 = man/ipipd.8 man/ipipd.conf.5
+MANS		 = man/ipipd.8 man/ipipd.conf.5 man/ipipctl.8
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
 		apparmor apparmor-test deb bench bench-raw
@@ -183,7 +183,7 @@ lint:
 
 # AppArmor profiles and the systemd unit carry the install paths, so they
 # are generated here (apparmor/gen.sh, dist/ipipd@.service.in).
-AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' \
+AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' '$(SBINDIR)/ipipctl' \
 		   '$(LIBEXECDIR)/ipipd-engine' '$(LIBEXECDIR)/ipipd-resolver' | \
 		   sed 's|^/||; s| /| |g' | tr / .)
 
@@ -203,9 +203,11 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd $(DESTDIR)$(SBINDIR)/ipipd
+	install -m 0755 $(BUILD)/ipipctl $(DESTDIR)$(SBINDIR)/ipipctl
 	install -m 0755 $(BUILD)/ipipd-engine $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/ipipd-resolver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/ipipd.8 $(DESTDIR)$(MANDIR)/man8/ipipd.8
+	install -m 0644 man/ipipctl.8 $(DESTDIR)$(MANDIR)/man8/ipipctl.8
 	install -m 0644 man/ipipd.conf.5 $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
 	for n in $(AA_NAMES); do \
 		install -m 0644 $(BUILD)/apparmor/$$n $(DESTDIR)$(APPARMORDIR)/$$n || exit 1; \
@@ -217,9 +219,11 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
+	    $(DESTDIR)$(SBINDIR)/ipipctl \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-engine \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-resolver \
 	    $(DESTDIR)$(MANDIR)/man8/ipipd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/ipipctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5 \
 	    $(DESTDIR)$(UNITDIR)/ipipd@.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \

@@ -30,15 +30,18 @@ mk install DESTDIR="$D" PREFIX=/usr || finish
 want=$(cat <<'LIST'
 644 etc/apparmor.d/usr.libexec.ipipd.ipipd-engine
 644 etc/apparmor.d/usr.libexec.ipipd.ipipd-resolver
+644 etc/apparmor.d/usr.sbin.ipipctl
 644 etc/apparmor.d/usr.sbin.ipipd
 644 usr/lib/systemd/system/ipipd@.service
 644 usr/lib/sysusers.d/ipipd.conf
 644 usr/lib/tmpfiles.d/ipipd.conf
 755 usr/libexec/ipipd/ipipd-engine
 755 usr/libexec/ipipd/ipipd-resolver
+755 usr/sbin/ipipctl
 755 usr/sbin/ipipd
 644 usr/share/doc/ipipd/examples/example.conf
 644 usr/share/man/man5/ipipd.conf.5
+644 usr/share/man/man8/ipipctl.8
 644 usr/share/man/man8/ipipd.8
 LIST
 )
@@ -58,6 +61,8 @@ expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^  /usr/libexec/ipipd/ipipd-engine Px -> ipipd//&ipipd-engine,' "Px to the engine, stacked"
 expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^  include if exists <local/usr.sbin.ipipd>' "local include"
+expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipctl" \
+    '^profile ipipctl /usr/sbin/ipipctl \{' "ipipctl profile attachment"
 expect_file_match "$D/etc/apparmor.d/usr.libexec.ipipd.ipipd-engine" \
     '^profile ipipd-engine /usr/libexec/ipipd/ipipd-engine \{' "engine profile attachment"
 expect_file_match "$D/etc/apparmor.d/usr.libexec.ipipd.ipipd-resolver" \
@@ -74,6 +79,7 @@ expect_file_match "$U" '^Type=notify$' "unit Type"
 expect_file_match "$U" '^User=_ipipd$' "unit User"
 expect_file_match "$U" '^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW$' "unit ambient caps"
 expect_file_match "$U" '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW$' "unit bounding set"
+expect_file_match "$U" '^RuntimeDirectory=ipipd$' "unit: /run/ipipd for the control socket"
 expect_file_match "$D/usr/lib/sysusers.d/ipipd.conf" '^u _ipipd ' "sysusers"
 expect_file_match "$D/usr/lib/tmpfiles.d/ipipd.conf" \
     '^d /var/lib/ipipd/empty 0755 root root' "tmpfiles"
