@@ -1,5 +1,5 @@
 # ipipd: privilege-separated userland IP-in-IP tunnel daemon.
-# Plain GNU make.  make [all|check|asan|demo|install|uninstall|clean]
+# Plain GNU make.  make [all|check|asan|demo|deps|install|uninstall|clean]
 
 PREFIX		?= /usr/local
 SBINDIR		?= $(PREFIX)/sbin
@@ -21,10 +21,21 @@ CPPFLAGS	+= -DSECCOMP_DEBUG
 endif
 BUILD		?= build
 CC		?= cc
-PKGS		 = libbsd-overlay libcap-ng libseccomp libmnl
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS))
-CTL_LIBS	:= $(shell pkg-config --libs libbsd-overlay)
+# The Debian packages, and the pkg-config modules of the libraries, are
+# listed once, in deps/debian.txt (make deps: deps/install.sh).
+DEPS_LIST	 = deps/debian.txt
+PKGS		:= $(shell awk '!/^\#/ && NF >= 3 { print $$3 }' $(DEPS_LIST))
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# The packages of absent modules (all of them without pkg-config), and
+# build-essential without a compiler: plain make names them and stops.
+PKG_MISSING	:= $(shell \
+	command -v $(firstword $(CC)) >/dev/null 2>&1 || echo build-essential; \
+	command -v pkg-config >/dev/null 2>&1 || echo pkg-config; \
+	for m in $(PKGS); do pkg-config --exists $$m 2>/dev/null || \
+	    awk -v m=$$m '!/^\#/ && $$3 == m { print $$1 }' $(DEPS_LIST); \
+	done)
+CTL_LIBS	:= $(shell pkg-config --libs libbsd-overlay 2>/dev/null)
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
@@ -96,11 +107,24 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5 man/ipipctl.8
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench bench-raw
+		apparmor apparmor-test deb bench bench-raw deps pkgcheck
 
 all: $(BINS)
 
-$(BUILD)/obj/%.o: %.c
+# Before the first compile: one line naming the missing packages rather
+# than a compiler error about a header or a function far from the cause.
+pkgcheck:
+	$(if $(PKG_MISSING),$(error missing Debian packages: $(PKG_MISSING); \
+	    make deps installs them (as root), or apt-get install $(PKG_MISSING)))
+
+# The Debian packages make demo and make check need that are missing,
+# installed with one apt-get line (printed first); NO_DEPS=1 skips it.
+deps:
+ifneq ($(NO_DEPS),1)
+	@deps/install.sh build check
+endif
+
+$(BUILD)/obj/%.o: %.c | pkgcheck
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(call inc,$<) $(CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -123,9 +147,10 @@ $(BUILD)/ipipd-engine: $(ENGINE_OBJS) $(COMMON_OBJS)
 $(BUILD)/ipipd-resolver: $(RESOLVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# ipipctl: addr.c and imsg.c of common/, nothing of the daemon.
+# ipipctl: addresses, imsg and the message rules of common/, nothing of
+# the daemon.
 $(BUILD)/ipipctl: $(IPIPCTL_OBJS) $(BUILD)/obj/common/addr.o \
-    $(BUILD)/obj/common/imsg.o
+    $(BUILD)/obj/common/imsg.o $(BUILD)/obj/common/imsg_rules.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
@@ -139,10 +164,21 @@ $(BUILD)/tests/%: tests/helpers/%.c $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
+# make demo and make check set up what they need first (make deps), then
+# go on in a make of their own, which finds the packages just installed.
+ifneq ($(NO_DEPS),1)
+demo check: deps
+	@$(MAKE) --no-print-directory NO_DEPS=1 $@
+else
 # The whole suite: unit tests, then namespace integration and wire tests
 # against the real binaries.  Needs root (namespaces, TUN devices).
+# TESTS=PATTERN runs only the tests whose name matches (tests/run.sh).
 check: $(BINS) $(UNIT_BINS) $(HELPER_BINS)
-	BUILD=$(BUILD) tests/run.sh
+	BUILD=$(BUILD) tests/run.sh '$(TESTS)'
+
+demo: $(BINS)
+	BUILD=$(BUILD) tests/demo.sh
+endif
 
 # ASan + UBSan build of everything, running the same suite.
 asan:
@@ -161,9 +197,6 @@ valgrind:
 SOAK_SECONDS	?= 300
 soak: $(BINS)
 	BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/soak.sh
-
-demo: $(BINS)
-	BUILD=$(BUILD) tests/demo.sh
 
 # Throughput beside other tunnels (../shared/bench), latency, memory.
 bench: $(BINS) $(BUILD)/tests/wake_rtt

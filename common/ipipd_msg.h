@@ -15,11 +15,13 @@
  */
 
 /*
- * The messages the ipipd processes exchange: every IMSG_* type and its
- * fixed-size payload.  A receiver checks each message's payload size
- * against the struct named here (imsg_get_data()) before touching it;
- * a wrong size from a less privileged process ends the receiver's trust
- * in that peer (fatalx), never a crash.
+ * The messages the ipipd processes exchange: every IMSG_* type, its
+ * fixed-size payload, and its rules in one table (imsg_rule(), at the
+ * end): who may send it to whom, its payload size, whether an fd comes
+ * with it, and when it is allowed.  Every process checks every message
+ * against the table (imsg_rule_check(), imsg_rules.c) before it
+ * dispatches it; a message that breaks a rule ends the receiver's
+ * trust in that peer (fatalx), never a crash.
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
@@ -31,7 +33,8 @@
  *
  * The control socket (ipipctl(8)); the engine serves it:
  *   parent  ->  engine    IMSG_FD_CONTROL, IMSG_CTL_STATUS,
- *                         IMSG_CTL_ANSWER, IMSG_SET_VERBOSE
+ *                         IMSG_CTL_ANSWER (with the client's socket),
+ *                         IMSG_SET_VERBOSE
  *   engine  ->  parent    IMSG_CTL_REQUEST (with the client's socket)
  *   parent  ->  resolver  IMSG_SET_VERBOSE
  *   ipipctl ->  engine    IMSG_CTL_SHOW, IMSG_CTL_SHOW_STATS,
@@ -283,7 +286,6 @@ struct msg_set_verbose {
 /* ipipctl show: one per tunnel, the parent's status and the engine's */
 struct ctl_tunnel {
 	struct msg_ctl_status st;	/* as the parent last sent it */
-	struct tun_addr	 peer;		/* where packets go (float moves it) */
 	uint64_t	 uptime_s;	/* since first forwarding, 0: not up */
 	uint64_t	 daemon_s;	/* since the daemon started */
 	uint64_t	 resolve_age_s;	/* since the last answer */
@@ -291,9 +293,11 @@ struct ctl_tunnel {
 	uint32_t	 pmtu;		/* path MTU now (ICMP may lower it) */
 	uint32_t	 pmtu_expires_s;	/* lowered: seconds until reset */
 	uint32_t	 nhints;	/* IMSG_CTL_HINT messages that follow */
+	struct tun_addr	 peer;		/* where packets go (float moves it) */
 	uint16_t	 peer_port;	/* encap fou|gue: the peer's port now */
 	uint8_t		 tun_gone;	/* the TUN device was deleted */
 	uint8_t		 pad;
+	uint32_t	 pad2;
 };
 
 /* A likely misconfiguration the drops point at (engine/hints.c). */
@@ -326,6 +330,152 @@ struct ctl_counters {
 	uint32_t	 pad;
 	struct ctl_counter c[CTL_COUNTERS_MAX];
 };
+
+/*
+ * The payloads are copied as they are between processes of one build:
+ * a size that changes by accident (padding, a field added) is caught
+ * here, not by a peer refusing every message.
+ */
+_Static_assert(sizeof(struct tun_addr) == 20, "struct tun_addr");
+_Static_assert(sizeof(struct msg_fd_tun) == 4 + IFNAMSIZ, "msg_fd_tun");
+_Static_assert(sizeof(struct msg_fd_raw) == 4, "msg_fd_raw");
+_Static_assert(sizeof(struct msg_engine_conf) == 16, "msg_engine_conf");
+_Static_assert(sizeof(struct msg_peer) == 44, "msg_peer");
+_Static_assert(sizeof(struct msg_resolve) == RESOLVE_NAME_MAX + 4,
+    "msg_resolve");
+_Static_assert(sizeof(struct msg_fd_udp) == 8, "msg_fd_udp");
+_Static_assert(sizeof(struct msg_encap_conf) == 12, "msg_encap_conf");
+_Static_assert(sizeof(struct msg_resolve_answer) ==
+    8 + 20 * RESOLVE_ADDRS_MAX + 128, "msg_resolve_answer");
+_Static_assert(sizeof(struct msg_log) == 4 + LOG_LINE_MAX, "msg_log");
+_Static_assert(sizeof(struct msg_fd_control) == 36, "msg_fd_control");
+_Static_assert(sizeof(struct msg_ctl_status) == IFNAMSIZ +
+    RESOLVE_NAME_MAX + 256 + 12 + 12 + 128 + 128 +
+    20 * (2 + RESOLVE_ADDRS_MAX) + 3 * 8 + 9 * 4 + 3 * 2 + 6,
+    "msg_ctl_status");
+_Static_assert(sizeof(struct msg_ctl_request) == 12, "msg_ctl_request");
+_Static_assert(sizeof(struct ctl_result) == 4 + CTL_TEXT_MAX, "ctl_result");
+_Static_assert(sizeof(struct msg_ctl_answer) == 8 + CTL_TEXT_MAX,
+    "msg_ctl_answer");
+_Static_assert(sizeof(struct msg_set_verbose) == 4, "msg_set_verbose");
+_Static_assert(sizeof(struct ctl_tunnel) == sizeof(struct msg_ctl_status) +
+    4 * 8 + 3 * 4 + 20 + 4 + 4, "ctl_tunnel");
+_Static_assert(sizeof(struct ctl_hint) == CTL_NAME_MAX + CTL_TEXT_MAX + 16,
+    "ctl_hint");
+_Static_assert(sizeof(struct ctl_counter) == CTL_NAME_MAX + 8, "ctl_counter");
+_Static_assert(sizeof(struct ctl_counters) == 8 + CTL_COUNTERS_MAX *
+    sizeof(struct ctl_counter), "ctl_counters");
+
+/* The processes, as senders and receivers of a rule. */
+#define IMSG_P_PARENT		0x01
+#define IMSG_P_ENGINE		0x02
+#define IMSG_P_RESOLVER		0x04
+#define IMSG_P_CLIENT		0x08	/* ipipctl, on the control socket */
+
+/* When a message is allowed (struct imsg_rule.flags). */
+#define IMSG_R_FD		0x01	/* with an fd, always; else never */
+#define IMSG_R_ONCE		0x02	/* once in the receiver's life */
+#define IMSG_R_STARTED		0x04	/* only after the parent started it */
+#define IMSG_R_ANSWER		0x08	/* only while a question is out */
+
+/* What the receiver knows (imsg_rule_check()'s state). */
+#define IMSG_S_STARTED		0x01	/* it started the sender */
+#define IMSG_S_ASKED		0x02	/* a question to the sender is out */
+
+struct imsg_rule {
+	const char	*name;		/* for the error message */
+	uint32_t	 len;		/* payload bytes, exactly */
+	uint8_t		 from;		/* IMSG_P_*: who may send it */
+	uint8_t		 to;		/* IMSG_P_*: who may receive it */
+	uint8_t		 flags;		/* IMSG_R_* */
+};
+
+_Static_assert(IMSG_MAX <= 64, "imsg_rule_check()'s once mask");
+
+/* The rules of message type t; NULL for a type that does not exist. */
+static inline const struct imsg_rule *
+imsg_rule(uint32_t t)
+{
+	static const struct imsg_rule	 rules[IMSG_MAX] = {
+	[IMSG_FD_TUN] = { "TUN fd", sizeof(struct msg_fd_tun),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_FD_RAW] = { "raw socket", sizeof(struct msg_fd_raw),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_FD_UDP] = { "UDP socket", sizeof(struct msg_fd_udp),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_FD },
+	[IMSG_ENGINE_CONF] = { "configuration",
+	    sizeof(struct msg_engine_conf), IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_ENCAP_CONF] = { "encapsulation",
+	    sizeof(struct msg_encap_conf), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_ONCE },
+	[IMSG_PEER] = { "peer", sizeof(struct msg_peer),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_START] = { "start", 0,
+	    IMSG_P_PARENT, IMSG_P_ENGINE, IMSG_R_ONCE },
+	[IMSG_ENGINE_READY] = { "ready", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_PEER_UNREACH] = { "unreachable", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_TUN_GONE] = { "TUN device gone", 0,
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	[IMSG_RESOLVE] = { "resolve", sizeof(struct msg_resolve),
+	    IMSG_P_PARENT, IMSG_P_RESOLVER, 0 },
+	[IMSG_RESOLVE_ANSWER] = { "answer",
+	    sizeof(struct msg_resolve_answer), IMSG_P_RESOLVER, IMSG_P_PARENT,
+	    IMSG_R_ANSWER },
+	[IMSG_LOG] = { "log", sizeof(struct msg_log),
+	    IMSG_P_ENGINE | IMSG_P_RESOLVER, IMSG_P_PARENT, 0 },
+	[IMSG_STATUS] = { "status", 0,
+	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	/* The control socket.  The client's connection goes to the parent
+	 * with a request, for its credentials, and comes back with the
+	 * answer: the one fd a child sends. */
+	[IMSG_FD_CONTROL] = { "control socket",
+	    sizeof(struct msg_fd_control), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_CTL_STATUS] = { "control status",
+	    sizeof(struct msg_ctl_status), IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_REQUEST] = { "control request",
+	    sizeof(struct msg_ctl_request), IMSG_P_ENGINE, IMSG_P_PARENT,
+	    IMSG_R_FD },
+	[IMSG_CTL_ANSWER] = { "control answer",
+	    sizeof(struct msg_ctl_answer), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_SET_VERBOSE] = { "log level", sizeof(struct msg_set_verbose),
+	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	[IMSG_CTL_SHOW] = { "show", 0, IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_SHOW_STATS] = { "show stats", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_SHOW_CLIENTS] = { "show clients", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_RELOAD] = { "reload", 0, IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_RESOLVE] = { "resolve", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_LOG] = { "log", sizeof(struct msg_set_verbose),
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_TUNNEL] = { "tunnel", sizeof(struct ctl_tunnel),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_HINT] = { "hint", sizeof(struct ctl_hint),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_COUNTERS] = { "counters", sizeof(struct ctl_counters),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_END] = { "end", 0, IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_RESULT] = { "result", sizeof(struct ctl_result),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	};
+
+	return t < IMSG_MAX && rules[t].name != NULL ? &rules[t] : NULL;
+}
+
+struct imsg;
+/*
+ * imsg_rules.c: 0 if imsg, received by self from from (IMSG_P_*),
+ * keeps its rule given state (IMSG_S_*); seen holds the IMSG_R_ONCE
+ * types received so far.  Else -1 and why says what from did wrong.
+ */
+int	 imsg_rule_check(const struct imsg *, int self, int from,
+	    unsigned int state, uint64_t *seen, char *why, size_t whylen);
+const char *imsg_proc_name(int);
 
 struct imsgbuf;
 /* log_imsg.c: a child's log lines go to the parent over ibuf. */

@@ -14,6 +14,8 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,12 +32,45 @@ static int		 log_verbose;
 static const char	*log_procname;
 static log_sink_fn	 log_sink;
 static int		 log_tee;
+static int		 log_journal;	/* stderr is systemd's journal */
+
+/*
+ * Under systemd, stderr is a stream to the journal, which takes a
+ * "<N>" at the start of a line as its syslog priority: critical lines
+ * then stay critical.  JOURNAL_STREAM names that stream (device:inode);
+ * a stderr redirected elsewhere since does not match and gets no
+ * prefix.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char		*v = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	char			*end;
+
+	if (v == NULL)
+		return 0;
+	errno = 0;
+	dev = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *end != ':')
+		return 0;
+	v = end + 1;
+	ino = strtoull(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0')
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(int foreground, int verbose, int facility)
 {
 	log_foreground = foreground;
 	log_verbose = verbose;
+	log_journal = stderr_is_journal();
 	if (!foreground)
 		openlog(getprogname(), LOG_PID | LOG_NDELAY, facility);
 	tzset();
@@ -84,7 +119,7 @@ log_getverbose(void)
 static void
 log_emit(int pri, const char *line)
 {
-	char	 buf[LOG_LINE_MAX + 64];
+	char	 buf[LOG_LINE_MAX + 64], pfx[4] = "";
 	int	 n;
 
 	if (log_sink != NULL) {
@@ -96,7 +131,12 @@ log_emit(int pri, const char *line)
 		if (!log_tee)
 			return;
 	}
-	n = snprintf(buf, sizeof(buf), "%s%s%s\n",
+	if (log_journal) {
+		pfx[0] = '<';
+		pfx[1] = (char)('0' + (pri & LOG_PRIMASK));
+		pfx[2] = '>';
+	}
+	n = snprintf(buf, sizeof(buf), "%s%s%s%s\n", pfx,
 	    log_procname ? log_procname : "", log_procname ? ": " : "", line);
 	if (n < 0)
 		return;

@@ -42,7 +42,7 @@ control_init(struct engine *e)
 	int	 i;
 
 	e->ctl.lfd = -1;
-	e->ctl.start_ms = now_ms();
+	e->ctl.start_ms = mono_ms();
 	for (i = 0; i < CTL_CLIENTS_MAX; i++)
 		e->ctl.conns[i].fd = -1;
 }
@@ -116,7 +116,7 @@ conn_parse(struct engine *e, struct ctl_conn *c)
 			return -1;
 		memmove(c->rbuf, c->rbuf + hdr.len, c->rlen - hdr.len);
 		c->rlen -= hdr.len;
-		c->deadline_ms = now_ms() + (c->id != 0 ? CTL_PARK_MS :
+		c->deadline_ms = mono_ms() + (c->id != 0 ? CTL_PARK_MS :
 		    CTL_STALL_MS);
 	}
 	return 0;
@@ -184,7 +184,7 @@ conn_write(struct engine *e, struct ctl_conn *c)
 		ctl_drop(e, c);
 		return;
 	}
-	c->deadline_ms = now_ms() + CTL_IDLE_MS;
+	c->deadline_ms = mono_ms() + CTL_IDLE_MS;
 	(void)conn_parse(e, c);	/* requests read ahead */
 }
 
@@ -210,7 +210,7 @@ control_accept(struct engine *e)
 		}
 		c->used = 1;
 		c->fd = fd;
-		c->deadline_ms = now_ms() + CTL_IDLE_MS;
+		c->deadline_ms = mono_ms() + CTL_IDLE_MS;
 		e->ctl.stats.clients++;
 	}
 }
@@ -254,7 +254,7 @@ control_pollfds(struct engine *e, struct pollfd *pfd)
 int
 control_timeout(struct engine *e, int timeout)
 {
-	uint64_t	 now = now_ms(), d;
+	uint64_t	 now = mono_ms(), d;
 	int		 i;
 
 	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
@@ -272,7 +272,7 @@ static void
 control_expire(struct engine *e)
 {
 	struct ctl_conn	*c;
-	uint64_t	 now = now_ms();
+	uint64_t	 now = mono_ms();
 	int		 i;
 
 	for (i = 0; i < CTL_CLIENTS_MAX; i++) {
@@ -342,7 +342,7 @@ control_answer(struct engine *e, struct imsg *imsg)
 		if (a.r.status == CTL_DENIED)
 			e->ctl.stats.denied++;
 		(void)ctl_reply(c, IMSG_CTL_RESULT, &a.r, sizeof(a.r));
-		c->deadline_ms = now_ms() + CTL_STALL_MS;
+		c->deadline_ms = mono_ms() + CTL_STALL_MS;
 		return;
 	}
 	close(fd);	/* its slot timed out meanwhile */

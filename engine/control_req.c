@@ -24,6 +24,7 @@
  */
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,7 +60,7 @@ static void
 tunnel_fill(struct engine *e, struct ctl_tunnel *t, uint32_t nhints)
 {
 	const struct msg_ctl_status	*st = &e->ctl.st;
-	uint64_t			 now = now_ms();
+	uint64_t			 now = mono_ms();
 
 	memset(t, 0, sizeof(*t));
 	t->st = *st;
@@ -85,7 +86,7 @@ show(struct engine *e, struct ctl_conn *c)
 {
 	struct ctl_tunnel	 t;
 	struct ctl_hint		 h[HINT_MAX];
-	uint64_t		 now = now_ms();
+	uint64_t		 now = mono_ms();
 	uint32_t		 n = 0;
 	int			 i;
 
@@ -148,15 +149,36 @@ bad(struct engine *e, struct ctl_conn *c)
 	return -1;
 }
 
-/* 0, or -1 when c was dropped. */
+/*
+ * The table of ipipd_msg.h first: a client's request is one of its
+ * IMSG_P_CLIENT rows, of exactly its size.  0, or -1 when c was dropped.
+ */
 int
 control_request(struct engine *e, struct ctl_conn *c, uint32_t type,
     const uint8_t *data, size_t len)
 {
+	const struct imsg_rule	*r = imsg_rule(type);
 	struct msg_set_verbose	 v;
+	struct imsg		 m;
+	uint64_t		 seen = 0;
+	char			 why[128];
 
-	if (type == IMSG_CTL_LOG ? len != sizeof(v) : len != 0)
-		return bad(e, c);
+	memset(&m, 0, sizeof(m));
+	m.hdr.type = type;
+	m.hdr.len = (uint16_t)(IMSG_HEADER_SIZE + len);
+	m.fd = -1;
+	m.data = (void *)(uintptr_t)data;
+	if (imsg_rule_check(&m, IMSG_P_ENGINE, IMSG_P_CLIENT, 0, &seen, why,
+	    sizeof(why)) == -1) {
+		if (r != NULL && (r->from & IMSG_P_CLIENT))
+			return bad(e, c);	/* a request of the wrong size */
+		/* Framed right: say so, for an ipipctl newer than us. */
+		e->ctl.stats.bad++;
+		control_result(c, CTL_UNSUPPORTED, "unknown request type %u",
+		    type);
+		c->closing = 1;
+		return 0;
+	}
 	e->ctl.stats.requests++;
 	switch (type) {
 	case IMSG_CTL_SHOW:
@@ -180,12 +202,6 @@ control_request(struct engine *e, struct ctl_conn *c, uint32_t type,
 			return bad(e, c);
 		forward(e, c, type, v.verbose);
 		break;
-	default:
-		/* Framed right: say so, for an ipipctl newer than us. */
-		e->ctl.stats.bad++;
-		control_result(c, CTL_UNSUPPORTED, "unknown request type %u",
-		    type);
-		c->closing = 1;
 	}
 	return 0;
 }

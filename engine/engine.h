@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "control.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
@@ -112,7 +113,7 @@ struct udp_tx_queue {
 	struct mmsghdr	 gso[UTXQ_MAX];
 	int		 gso_fd[UTXQ_MAX];
 	unsigned int	 gso_first[UTXQ_MAX];	/* its first datagram */
-	/* The kernel refused UDP_SEGMENT: off until gso_retry_ms (now_ms) */
+	/* The kernel refused UDP_SEGMENT: off until gso_retry_ms (mono_ms) */
 	uint64_t	 gso_retry_ms;	/* 0: on */
 	uint32_t	 gso_backoff_s;	/* the next pause, doubling */
 	size_t		 gso_refused_seg; /* its segment size; 0: none */
@@ -121,8 +122,39 @@ struct udp_tx_queue {
 	struct sockaddr_in to4;
 };
 
+/* Engine side: counters and buffers of the offload path. */
+struct offload_state {
+	uint8_t		*arena;		/* GSO segments, GSO_ARENA_LEN */
+	size_t		 arena_used;
+	struct gro_flow	 flows[GRO_FLOWS];
+	uint64_t	 gso_pkts, gso_segs;	/* super-packets read, cut */
+	uint64_t	 csum_done;		/* partial checksums completed */
+	uint64_t	 gro_pkts, gro_segs;	/* super-packets written */
+	uint64_t	 bad;			/* offload metadata refused */
+	/* encap fou|gue: UDP_SEGMENT sends and UDP_GRO receives */
+	uint64_t	 uso_msgs, uso_segs;	/* sends, datagrams in them */
+	uint64_t	 uso_refused;		/* the kernel said no */
+	uint64_t	 udp_gro_bufs, udp_gro_segs;	/* read, split */
+};
+
+struct engine;
+
+/* tun_offload.c: the engine hooks (offload_on() is below). */
+void	 offload_init(struct engine *);
+#define OFFLOAD_PASS	0	/* go on with the (now ordinary) packet */
+#define OFFLOAD_DONE	1	/* consumed: segments queued or dropped */
+int	 offload_tun_rx(struct engine *, const uint8_t *vnet, uint8_t *pkt,
+	    size_t len, uint16_t pi_proto);
+int	 offload_tun_write(struct engine *, uint8_t *pkt, size_t len,
+	    uint16_t pi_proto, const struct vnet_hdr *);
+void	 offload_net_rx(struct engine *, uint8_t *pkt, size_t len, size_t cap,
+	    uint16_t pi_proto);
+void	 offload_net_flush(struct engine *);
+void	 offload_status_fmt(const struct engine *, char *, size_t);
+
 struct engine {
 	struct imsgbuf		 ibuf;		/* to the parent */
+	uint64_t		 imsg_seen;	/* IMSG_R_ONCE: imsg_rules.c */
 	int			 tun_fd;
 	int			 raw[2][RAW_PROTOS];	/* [v4, v6][proto] */
 	struct msg_engine_conf	 conf;
@@ -140,7 +172,6 @@ struct engine {
 	unsigned int		 unreach_count;
 	/* encap fou|gue */
 	struct msg_encap_conf	 encap;		/* type ENCAP_NONE: raw */
-	int			 have_encap;
 	int			 udp[2][UDP_SOCKS];	/* [v4, v6][0 listen] */
 	struct tun_addr		 parent_remote;	/* as the parent said */
 	uint16_t		 tx_dport;	/* encap.dport, or floated */
@@ -150,23 +181,74 @@ struct engine {
 	struct control		 ctl;		/* ipipctl: control.h */
 };
 
+/* Index of e->raw and e->udp by outer family, of e->raw by protocol. */
+static inline int
+af_index(int af)
+{
+	return af == AF_INET6 ? 1 : 0;
+}
+
+static inline int
+proto_index(int proto)
+{
+	return proto == IPPROTO_IPV6 ? 1 : proto == IPPROTO_MPLS ? 2 : 0;
+}
+
+/* TUN offloads on (the parent said so: CONF_OFFLOAD). */
+static inline int
+offload_on(const struct engine *e)
+{
+	return (e->conf.flags & CONF_OFFLOAD) != 0;
+}
+
 /* engine_status.c */
 void	 engine_log_status(struct engine *);
 
 /* engine_imsg.c */
 void	 engine_dispatch_imsg(struct engine *);
-int	 af_index(int);
-int	 proto_index(int);
+
+/*
+ * The data path.  TUN -> network: tun.c reads (tun_offload.c cuts
+ * super-packets), tx.c checks each inner packet and picks the outer
+ * header fields, tx_raw.c or tx_udp.c queue and send it.  Network ->
+ * TUN: rx_raw.c or rx_udp.c read and decapsulate (rx_batch.c is their
+ * recvmmsg batch), tun.c writes (tun_offload.c coalesces); rx_icmp.c
+ * reads the errors about what we sent.  The one loop is real: a packet
+ * tx.c cannot send is answered with an ICMP error (tun_icmp.c) written
+ * into the TUN device by tun.c, whose read path called tx.c; and a
+ * send refused for an earlier ICMP error reads the error queue
+ * (rx_icmp.c), which may relay that error the same way.
+ */
 
 /* tun.c */
-void	 fwd_tun_to_net(struct engine *);
+void	 tun_read(struct engine *);
+void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);
+void	 tun_deliver(struct engine *, uint8_t *, size_t, size_t, uint16_t);
+void	 tun_deliver_end(struct engine *);
 
-/* tx_raw.c */
-void	 tx_packet(struct engine *, uint8_t *, size_t, uint8_t);
+/* tx.c */
+int	 tx_inner(struct engine *, uint8_t *, size_t, uint16_t);
 void	 tx_flush(struct engine *);
+
+/* tx_raw.c: the outer header of one packet, as tx.c chose it */
+struct tx_outer {
+	struct encap_params	 ep;
+	size_t			 hlen;		/* header bytes per packet */
+	int			 encaplim;	/* -1: no option */
+	uint8_t			 proto;
+};
+void	 tx_raw_packet(struct engine *, uint8_t *, size_t, struct tx_outer *,
+	    uint32_t, uint32_t);
+void	 tx_raw_flush(struct engine *);
 
 /* tx_src.c */
 void	 tx_src_cmsg(struct engine *, struct msghdr *);
+
+/* tx_udp.c */
+void	 tx_udp_packet(struct engine *, uint8_t *, size_t, uint8_t,
+	    const struct encap_params *, int);
+void	 tx_udp_flush(struct engine *);
+int	 tx_udp_keepalive(struct engine *, uint64_t);
 
 /* rx_batch.c: one recvmmsg batch of outer packets or datagrams */
 struct rx_batch {
@@ -183,41 +265,31 @@ struct rx_batch {
 void	 rx_batch_prepare(struct engine *, struct rx_batch *);
 
 /* rx_raw.c */
-void	 fwd_net_to_tun(struct engine *, int, int);
-void	 tun_write_inner(struct engine *, uint8_t *, size_t, uint16_t);
+void	 rx_raw(struct engine *, int, int);
+
+/* rx_udp.c */
+void	 rx_udp(struct engine *, int, int);
+
+/* rx_icmp.c; for UDP sockets the quote starts after the UDP header */
+void	 rx_icmp_errors(struct engine *, int, int);
+void	 rx_icmp_errors_udp(struct engine *, int, int);
+void	 rx_icmp_msg(struct engine *, struct msghdr *, size_t, int, int);
 
 /* tun_icmp.c */
-void	 icmp_reply_v4(struct engine *, const uint8_t *, size_t, uint8_t,
+void	 tun_icmp_v4(struct engine *, const uint8_t *, size_t, uint8_t,
 	    uint8_t, uint32_t);
-void	 icmp_reply_v6(struct engine *, const uint8_t *, size_t, uint8_t,
+void	 tun_icmp_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 	    uint8_t, uint32_t);
-
-/* rx_icmp.c */
-void	 icmp_recv_errors(struct engine *, int, int);
-void	 icmp_recv_msg(struct engine *, struct msghdr *, size_t, int, int);
 
 /* peer_unreach.c */
 int	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
 int	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
 
 /* pmtu.c */
-uint64_t now_ms(void);
 void	 pmtu_reset(struct pmtu *, uint32_t);
 uint32_t pmtu_get(struct pmtu *);
 int	 pmtu_lower(struct pmtu *, uint32_t, int);
 int	 ratelimit_allow(struct ratelimit *);
-
-/* tx_udp.c */
-void	 udp_tx_packet(struct engine *, uint8_t *, size_t, uint8_t,
-	    const struct encap_params *, int);
-void	 udp_tx_flush(struct engine *);
-int	 udp_keepalive(struct engine *, uint64_t);
-
-/* rx_udp.c */
-void	 fwd_udp_to_tun(struct engine *, int, int);
-
-/* rx_icmp.c, for UDP sockets: the quote starts after the UDP header */
-void	 icmp_recv_errors_udp(struct engine *, int, int);
 
 /* engine_sandbox.c */
 void	 engine_seccomp_install(void);

@@ -16,8 +16,8 @@
 
 /*
  * Messages from the parent.  The parent is trusted, but its messages
- * are still checked for size and range: a mistake there must stop the
- * engine, not corrupt it.
+ * are still checked, against the rules of ipipd_msg.h and for range: a
+ * mistake there must stop the engine, not corrupt it.
  */
 
 #include <sys/socket.h>
@@ -30,24 +30,6 @@
 
 #include "engine.h"
 #include "log.h"
-
-int
-af_index(int af)
-{
-	return af == AF_INET6 ? 1 : 0;
-}
-
-int
-proto_index(int proto)
-{
-	switch (proto) {
-	case IPPROTO_IPV6:
-		return 1;
-	case IPPROTO_MPLS:
-		return 2;
-	}
-	return 0;
-}
 
 static void
 get_payload(struct imsg *imsg, void *buf, size_t len, const char *what)
@@ -72,8 +54,7 @@ recv_fd_tun(struct engine *e, struct imsg *imsg)
 	int			 fd;
 
 	get_payload(imsg, &t, sizeof(t), "TUN fd");
-	if ((fd = imsg_get_fd(imsg)) == -1)
-		fatalx("TUN fd message without an fd");
+	fd = imsg_get_fd(imsg);		/* there is one: IMSG_R_FD */
 	replace_fd(&e->tun_fd, fd);
 	t.ifname[sizeof(t.ifname) - 1] = '\0';
 	log_debug("TUN device %s (index %u)", t.ifname, t.ifindex);
@@ -90,8 +71,7 @@ recv_fd_raw(struct engine *e, struct imsg *imsg)
 	    (r.proto != IPPROTO_IPIP && r.proto != IPPROTO_IPV6 &&
 	    r.proto != IPPROTO_MPLS))
 		fatalx("raw fd for family %u protocol %u", r.af, r.proto);
-	if ((fd = imsg_get_fd(imsg)) == -1)
-		fatalx("raw fd message without an fd");
+	fd = imsg_get_fd(imsg);
 	replace_fd(&e->raw[af_index(r.af)][proto_index(r.proto)], fd);
 }
 
@@ -108,8 +88,7 @@ recv_fd_udp(struct engine *e, struct imsg *imsg)
 	    u.index >= UDP_SPORTS_MAX)
 		fatalx("UDP fd for family %u role %u index %u", u.af, u.role,
 		    u.index);
-	if ((fd = imsg_get_fd(imsg)) == -1)
-		fatalx("UDP fd message without an fd");
+	fd = imsg_get_fd(imsg);
 	slot = u.role == UDP_ROLE_LISTEN ? 0 : 1 + u.index;
 	replace_fd(&e->udp[af_index(u.af)][slot], fd);
 	log_debug("UDP socket IPv%d port %u (%s)", u.af == AF_INET ? 4 : 6,
@@ -126,14 +105,11 @@ recv_encap_conf(struct engine *e, struct imsg *imsg)
 	    c.nsports > UDP_SPORTS_MAX ||
 	    (c.type != ENCAP_NONE && c.dport == 0))
 		fatalx("encapsulation out of range");
-	if (e->have_encap)
-		fatalx("second encapsulation message");
 	e->peer.remote_port = c.peer_sport;
 	e->tx_dport = c.dport;
 	e->encap = c;
 	e->peer.encap = c.type;
 	e->peer.encap_flags = c.flags;
-	e->have_encap = 1;
 }
 
 static void
@@ -189,14 +165,10 @@ recv_peer(struct engine *e, struct imsg *imsg)
 }
 
 static void
-recv_start(struct engine *e, struct imsg *imsg)
+recv_start(struct engine *e)
 {
 	int	 a, p;
 
-	if (imsg_get_len(imsg) != 0)
-		fatalx("start message with a payload");
-	if (e->started)
-		fatalx("second start message");
 	if (e->tun_fd == -1 || !e->have_conf || !addr_is_set(&e->peer.remote))
 		fatalx("start before fds, configuration and peer");
 	if (e->encap.type != ENCAP_NONE) {
@@ -289,11 +261,9 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		recv_encap_conf(e, imsg);
 		break;
 	case IMSG_START:
-		recv_start(e, imsg);
+		recv_start(e);
 		break;
 	case IMSG_STATUS:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("status message with a payload");
 		engine_log_status(e);
 		break;
 	case IMSG_FD_CONTROL:
@@ -308,18 +278,17 @@ engine_handle(struct engine *e, struct imsg *imsg)
 	case IMSG_SET_VERBOSE:
 		recv_verbose(imsg);
 		break;
-	default:
+	default:	/* a type the table lets through but not handled */
 		fatalx("unexpected message type %u from parent",
 		    imsg->hdr.type);
 	}
-	if (imsg->fd != -1)
-		fatalx("unexpected fd with message type %u", imsg->hdr.type);
 }
 
 void
 engine_dispatch_imsg(struct engine *e)
 {
 	struct imsg	 imsg;
+	char		 why[128];
 	ssize_t		 n;
 
 	if ((n = imsg_read(&e->ibuf)) == -1) {
@@ -336,6 +305,9 @@ engine_dispatch_imsg(struct engine *e)
 			fatalx("malformed message stream from parent");
 		if (n == 0)
 			break;
+		if (imsg_rule_check(&imsg, IMSG_P_ENGINE, IMSG_P_PARENT, 0,
+		    &e->imsg_seen, why, sizeof(why)) == -1)
+			fatalx("%s", why);
 		engine_handle(e, &imsg);
 		imsg_free(&imsg);
 	}

@@ -33,13 +33,13 @@
 
 /* Syscalls the loop makes, with no argument worth narrowing. */
 static const int engine_syscalls[] = {
-	SCMP_SYS(read),			/* TUN packets, imsg */
-	SCMP_SYS(write),		/* TUN packets, log lines */
-	SCMP_SYS(writev),		/* TUN packets behind a vnet header */
-	SCMP_SYS(recvmsg),		/* imsg with fds */
-	SCMP_SYS(recvmmsg),		/* outer packets */
+	SCMP_SYS(read),			/* TUN packets (tun.c), imsg */
+	SCMP_SYS(write),		/* TUN packets (tun.c), log lines */
+	SCMP_SYS(writev),		/* vnet header: tun_offload.c */
+	SCMP_SYS(recvmsg),		/* imsg with fds; rx_icmp.c */
+	SCMP_SYS(recvmmsg),		/* outer packets: rx_raw.c, rx_udp.c */
 	SCMP_SYS(sendmsg),		/* imsg */
-	SCMP_SYS(sendmmsg),		/* outer packets */
+	SCMP_SYS(sendmmsg),		/* outer packets: tx_raw.c, tx_udp.c */
 	SCMP_SYS(poll),
 	SCMP_SYS(ppoll),
 	SCMP_SYS(close),		/* replaced fds */
@@ -47,9 +47,9 @@ static const int engine_syscalls[] = {
 	SCMP_SYS(munmap),
 	SCMP_SYS(mremap),
 	SCMP_SYS(madvise),		/* free() trimming */
-	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_gettime),	/* mono_ms(): common/clock.c */
 	SCMP_SYS(gettimeofday),
-	SCMP_SYS(getrandom),		/* IDs */
+	SCMP_SYS(getrandom),		/* fragment IDs: tx_raw.c */
 	SCMP_SYS(getpid),
 	SCMP_SYS(rt_sigreturn),
 	SCMP_SYS(restart_syscall),

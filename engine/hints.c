@@ -64,7 +64,7 @@ hint_note(struct engine *e, int cause)
 {
 	struct hint	*h = &e->ctl.hints[cause];
 	char		 text[CTL_TEXT_MAX];
-	uint64_t	 now = now_ms();
+	uint64_t	 now = mono_ms();
 
 	h->count++;
 	h->last_ms = now;
@@ -80,7 +80,7 @@ hint_src(struct engine *e, const struct tun_addr *src, uint16_t port,
     int udp)
 {
 	struct hint	*h = &e->ctl.hints[HINT_SRC];
-	uint64_t	 now = now_ms();
+	uint64_t	 now = mono_ms();
 
 	if (h->window_ms == 0 || e->stats.tun_tx_pkts != h->mark) {
 		h->window_ms = now;

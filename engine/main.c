@@ -23,6 +23,7 @@
  */
 
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -134,16 +135,16 @@ net_input(struct engine *e, struct pollfd *pfd, int a, int p)
 		fatalx("outer socket fd %d is not open", pfd->fd);
 	if (e->encap.type != ENCAP_NONE) {
 		if (pfd->revents & POLLERR)
-			icmp_recv_errors_udp(e, pfd->fd, af);
+			rx_icmp_errors_udp(e, pfd->fd, af);
 		if (pfd->revents & POLLIN)
-			fwd_udp_to_tun(e, a, pfd->fd);
+			rx_udp(e, a, pfd->fd);
 		return;
 	}
 	/* ICMP errors about our packets (IP_RECVERR). */
 	if (pfd->revents & POLLERR)
-		icmp_recv_errors(e, pfd->fd, af);
+		rx_icmp_errors(e, pfd->fd, af);
 	if (pfd->revents & POLLIN)
-		fwd_net_to_tun(e, a, p);
+		rx_raw(e, a, p);
 }
 
 /*
@@ -177,7 +178,7 @@ forward_events(struct engine *e, struct pollfd *pfd, int nnet, int a)
 		return;
 	}
 	if (pfd[0].revents & POLLIN)
-		fwd_tun_to_net(e);
+		tun_read(e);
 	for (i = 1; i <= nnet; i++)
 		net_input(e, &pfd[i], a, i - 1);
 }
@@ -204,8 +205,8 @@ engine_loop(struct engine *e)
 		/* ipipctl's clients, served while starting too. */
 		c0 = n;
 		n += control_pollfds(e, pfd + n);
-		timeout = control_timeout(e, fwd ? udp_keepalive(e, now_ms()) :
-		    -1);
+		timeout = control_timeout(e, fwd ? tx_udp_keepalive(e,
+		    mono_ms()) : -1);
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -232,6 +233,12 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("engine");
+	/*
+	 * Started from a descriptor (fexecve), the kernel may name the
+	 * process after the descriptor's number: ps, pgrep and the kernel's
+	 * log lines should see the program's name.
+	 */
+	(void)prctl(PR_SET_NAME, "ipipd-engine", 0, 0, 0);
 	while ((ch = getopt(argc, argv, "c:g:u:v")) != -1) {
 		switch (ch) {
 		case 'c':

@@ -52,7 +52,7 @@ quote_to_remote(const struct engine *e, const uint8_t *q, size_t len,
 static void
 unreach_count(struct engine *e)
 {
-	uint64_t	 now = now_ms();
+	uint64_t	 now = mono_ms();
 
 	if (now - e->unreach_window_ms >= UNREACH_WINDOW_MS) {
 		e->unreach_window_ms = now;

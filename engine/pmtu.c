@@ -21,18 +21,7 @@
 
 #include <sys/socket.h>
 
-#include <time.h>
-
 #include "engine.h"
-
-uint64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* A new route or link MTU from the parent replaces everything learned. */
 void
@@ -47,7 +36,7 @@ pmtu_reset(struct pmtu *p, uint32_t link)
 uint32_t
 pmtu_get(struct pmtu *p)
 {
-	if (p->cur < p->link && now_ms() >= p->expires)
+	if (p->cur < p->link && mono_ms() >= p->expires)
 		p->cur = p->link;
 	return p->cur;
 }
@@ -68,14 +57,14 @@ pmtu_lower(struct pmtu *p, uint32_t mtu, int af)
 	if (mtu >= pmtu_get(p))
 		return 0;
 	p->cur = mtu;
-	p->expires = now_ms() + PMTU_EXPIRES_MS;
+	p->expires = mono_ms() + PMTU_EXPIRES_MS;
 	return 1;
 }
 
 int
 ratelimit_allow(struct ratelimit *r)
 {
-	uint64_t	 now = now_ms(), add;
+	uint64_t	 now = mono_ms(), add;
 
 	add = (now - r->last_ms) * ICMP_RATE / 1000;
 	if (add > 0) {

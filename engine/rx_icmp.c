@@ -119,14 +119,14 @@ relay_unreachable(struct engine *e, const uint8_t *q, size_t len, int af,
 	/* The sender needs its own header and 8 bytes to match it. */
 	if (proto == IPPROTO_IPIP && ilen >= IPV4_HDR_LEN + 8 &&
 	    in[0] >> 4 == 4) {
-		icmp_reply_v4(e, in, ilen, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
+		tun_icmp_v4(e, in, ilen, ICMP_UNREACH, ICMP_UNREACH_HOST, 0);
 		e->stats.icmp_relayed++;
 		return;
 	}
 	/* ICMPv4 about a 6in4 packet becomes ICMPv6, as sit does. */
 	if (proto == IPPROTO_IPV6 && ilen >= IPV6_HDR_LEN + 8 &&
 	    in[0] >> 4 == 6) {
-		icmp_reply_v6(e, in, ilen, ICMP6_DST_UNREACH,
+		tun_icmp_v6(e, in, ilen, ICMP6_DST_UNREACH,
 		    ICMP6_DST_UNREACH_ADDR, 0);
 		e->stats.icmp_relayed++;
 		return;
@@ -246,7 +246,7 @@ find_ee(struct msghdr *m, struct sock_extended_err *buf)
  * the original destination in msg_name.
  */
 void
-icmp_recv_msg(struct engine *e, struct msghdr *m, size_t len, int af,
+rx_icmp_msg(struct engine *e, struct msghdr *m, size_t len, int af,
     int udp)
 {
 	struct sock_extended_err	 eebuf;
@@ -286,18 +286,18 @@ drain_errors(struct engine *e, int fd, int af, int udp)
 		n = recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
 		if (n == -1)
 			break;	/* EAGAIN: drained */
-		icmp_recv_msg(e, &m, (size_t)n, af, udp);
+		rx_icmp_msg(e, &m, (size_t)n, af, udp);
 	}
 }
 
 void
-icmp_recv_errors(struct engine *e, int fd, int af)
+rx_icmp_errors(struct engine *e, int fd, int af)
 {
 	drain_errors(e, fd, af, 0);
 }
 
 void
-icmp_recv_errors_udp(struct engine *e, int fd, int af)
+rx_icmp_errors_udp(struct engine *e, int fd, int af)
 {
 	drain_errors(e, fd, af, 1);
 }

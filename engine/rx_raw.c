@@ -15,9 +15,9 @@
  */
 
 /*
- * Network -> TUN device: read a batch of outer packets from one raw
- * socket with recvmmsg, decapsulate each after every check, and write
- * the inner packet to the TUN device behind its packet info.
+ * Network -> TUN device over raw sockets: read a batch of outer packets
+ * from one raw socket with recvmmsg, decapsulate each after every
+ * check, and hand the inner packet to the TUN device (tun.c).
  */
 
 #include <sys/socket.h>
@@ -95,35 +95,12 @@ rx_decap(struct engine *e, int v6, int proto, struct msghdr *m,
 	return ecn_decap_inner(pkt, res, tos);
 }
 
-/* Packet info in front of the inner packet (headroom or old header). */
-void
-tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
-    uint16_t pi_proto)
-{
-	uint8_t	*pi = inner - TUN_PI_LEN;
-
-	if (offload_on(e)) {	/* TUN offloads: tun_offload.c */
-		offload_tun_write(e, inner, len, pi_proto, NULL);
-		return;
-	}
-	pi[0] = 0;
-	pi[1] = 0;
-	pi[2] = pi_proto >> 8;
-	pi[3] = pi_proto & 0xff;
-	if (write(e->tun_fd, pi, len + TUN_PI_LEN) == -1) {
-		e->stats.tun_tx_errors++;
-		return;
-	}
-	e->stats.tun_tx_pkts++;
-	e->stats.tun_tx_bytes += len;
-}
-
 static const uint8_t raw_protos[RAW_PROTOS] = {
 	IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MPLS
 };
 
 void
-fwd_net_to_tun(struct engine *e, int ai, int pj)
+rx_raw(struct engine *e, int ai, int pj)
 {
 	static struct rx_batch	 rx;
 	struct decap_result	 res;
@@ -137,7 +114,7 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 	if (n == -1) {
 		/* A pending ICMP error (IP_RECVERR) surfaces here too. */
 		if (errno != EAGAIN && errno != EINTR)
-			icmp_recv_errors(e, e->raw[ai][pj], ai ? AF_INET6 :
+			rx_icmp_errors(e, e->raw[ai][pj], ai ? AF_INET6 :
 			    AF_INET);
 		return;
 	}
@@ -153,14 +130,9 @@ fwd_net_to_tun(struct engine *e, int ai, int pj)
 			    &rx.msgs[i].msg_hdr, pkt, rx.msgs[i].msg_len);
 			continue;
 		}
-		if (offload_on(e))	/* GRO: tun_offload.c */
-			offload_net_rx(e, pkt + res.off, res.len,
-			    sizeof(e->slots[i].buf) - PKT_HEADROOM - res.off,
-			    res.pi_proto);
-		else
-			tun_write_inner(e, pkt + res.off, res.len,
-			    res.pi_proto);
+		tun_deliver(e, pkt + res.off, res.len,
+		    sizeof(e->slots[i].buf) - PKT_HEADROOM - res.off,
+		    res.pi_proto);
 	}
-	if (offload_on(e))
-		offload_net_flush(e);
+	tun_deliver_end(e);
 }

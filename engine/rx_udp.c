@@ -181,17 +181,13 @@ udp_rx_buffer(struct engine *e, int v6, struct msghdr *m, uint8_t *pkt,
 			hint_udp_drop(e, why, &um, pkt + off, dlen);
 			continue;
 		}
-		if (offload_on(e))	/* GRO: tun_offload.c */
-			offload_net_rx(e, pkt + off + res.off, res.len,
-			    cap - off - res.off, res.pi_proto);
-		else
-			tun_write_inner(e, pkt + off + res.off, res.len,
-			    res.pi_proto);
+		tun_deliver(e, pkt + off + res.off, res.len,
+		    cap - off - res.off, res.pi_proto);
 	}
 }
 
 void
-fwd_udp_to_tun(struct engine *e, int ai, int fd)
+rx_udp(struct engine *e, int ai, int fd)
 {
 	static struct rx_batch	 rx;
 	int				 n, i;
@@ -201,7 +197,7 @@ fwd_udp_to_tun(struct engine *e, int ai, int fd)
 	if (n == -1) {
 		/* A pending ICMP error (IP_RECVERR) surfaces here too. */
 		if (errno != EAGAIN && errno != EINTR)
-			icmp_recv_errors_udp(e, fd, ai ? AF_INET6 : AF_INET);
+			rx_icmp_errors_udp(e, fd, ai ? AF_INET6 : AF_INET);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -215,6 +211,5 @@ fwd_udp_to_tun(struct engine *e, int ai, int fd)
 		    e->slots[i].buf + PKT_HEADROOM, rx.msgs[i].msg_len,
 		    sizeof(e->slots[i].buf) - PKT_HEADROOM);
 	}
-	if (offload_on(e))
-		offload_net_flush(e);
+	tun_deliver_end(e);
 }

@@ -15,9 +15,12 @@
  */
 
 /*
- * TUN device -> network: read a batch of inner packets, check each,
- * and hand it to the transmit path, which writes the outer header in
+ * The TUN device, both ways.  Reading: a batch of inner packets, each
+ * handed to the transmit path (tx.c), which writes the outer header in
  * the headroom in front of it; the batch then leaves with sendmmsg.
+ * Writing: the inner packets the receive paths (rx_raw.c, rx_udp.c)
+ * decapsulated, and the ICMP errors of tun_icmp.c, behind their packet
+ * info; with offloads through tun_offload.c.
  */
 
 #include <errno.h>
@@ -33,11 +36,9 @@ tun_read_one(struct engine *e, struct pkt_slot *s, int *more)
 	/* TUN offloads: a virtio_net_hdr follows the packet info. */
 	size_t		 vh = offload_on(e) ? VNET_HDR_LEN : 0;
 	uint8_t		*pi = s->buf + PKT_HEADROOM - TUN_PI_LEN - vh;
-	uint8_t		 proto;
 	uint16_t	 pi_proto;
 	ssize_t		 r;
 	size_t		 len;
-	enum drop_reason why;
 
 	/* With offloads all the slot: IPv6 super-packets reach 65575. */
 	r = read(e->tun_fd, pi, vh ? (size_t)(s->buf + sizeof(s->buf) - pi) :
@@ -62,22 +63,11 @@ tun_read_one(struct engine *e, struct pkt_slot *s, int *more)
 		return 0;	/* segments are in the arena, not the slot */
 	pi += vh;
 	/* ---- end TUN offloads ---- */
-	why = inner_check(pi + TUN_PI_LEN, len, pi_proto, e->conf.carry,
-	    &proto);
-	if (why != DROP_NONE) {
-		e->stats.drops[why]++;
-		return 0;
-	}
-	if (!addr_is_set(&e->peer.local)) {	/* paused */
-		e->stats.drops[DROP_TUN_NOPEER]++;
-		return 0;
-	}
-	tx_packet(e, pi + TUN_PI_LEN, len, proto);
-	return 1;
+	return tx_inner(e, pi + TUN_PI_LEN, len, pi_proto);
 }
 
 void
-fwd_tun_to_net(struct engine *e)
+tun_read(struct engine *e)
 {
 	int	 more = 1, reads, nslot = 0;
 
@@ -90,4 +80,50 @@ fwd_tun_to_net(struct engine *e)
 		nslot += tun_read_one(e, &e->slots[nslot], &more);
 	}
 	tx_flush(e);
+}
+
+/* Packet info in front of the inner packet (headroom or old header). */
+void
+tun_write_inner(struct engine *e, uint8_t *inner, size_t len,
+    uint16_t pi_proto)
+{
+	uint8_t	*pi = inner - TUN_PI_LEN;
+
+	if (offload_on(e)) {	/* TUN offloads: tun_offload.c */
+		offload_tun_write(e, inner, len, pi_proto, NULL);
+		return;
+	}
+	pi[0] = 0;
+	pi[1] = 0;
+	pi[2] = pi_proto >> 8;
+	pi[3] = pi_proto & 0xff;
+	if (write(e->tun_fd, pi, len + TUN_PI_LEN) == -1) {
+		e->stats.tun_tx_errors++;
+		return;
+	}
+	e->stats.tun_tx_pkts++;
+	e->stats.tun_tx_bytes += len;
+}
+
+/*
+ * A decapsulated inner packet of a receive batch, with cap bytes of
+ * room from pkt on: with offloads held for GRO (tun_offload.c), else
+ * written at once.  tun_deliver_end() after the batch writes what GRO
+ * still holds.
+ */
+void
+tun_deliver(struct engine *e, uint8_t *pkt, size_t len, size_t cap,
+    uint16_t pi_proto)
+{
+	if (offload_on(e))
+		offload_net_rx(e, pkt, len, cap, pi_proto);
+	else
+		tun_write_inner(e, pkt, len, pi_proto);
+}
+
+void
+tun_deliver_end(struct engine *e)
+{
+	if (offload_on(e))
+		offload_net_flush(e);
 }

@@ -44,7 +44,7 @@ icmp_allowed(struct engine *e)
 }
 
 void
-icmp_reply_v4(struct engine *e, const uint8_t *orig, size_t len,
+tun_icmp_v4(struct engine *e, const uint8_t *orig, size_t len,
     uint8_t type, uint8_t code, uint32_t info)
 {
 	struct tun_addr	 src;
@@ -65,7 +65,7 @@ icmp_reply_v4(struct engine *e, const uint8_t *orig, size_t len,
 }
 
 void
-icmp_reply_v6(struct engine *e, const uint8_t *orig, size_t len,
+tun_icmp_v6(struct engine *e, const uint8_t *orig, size_t len,
     uint8_t type, uint8_t code, uint32_t info)
 {
 	struct tun_addr	 src;

@@ -42,31 +42,6 @@ offload_init(struct engine *e)
 		fatal("GSO buffer");
 }
 
-int
-offload_on(const struct engine *e)
-{
-	return (e->conf.flags & CONF_OFFLOAD) != 0;
-}
-
-/* The ordinary path of one packet read from the TUN device. */
-static void
-tun_rx_inner(struct engine *e, uint8_t *pkt, size_t len, uint16_t pi_proto)
-{
-	enum drop_reason	 why;
-	uint8_t			 proto;
-
-	why = inner_check(pkt, len, pi_proto, e->conf.carry, &proto);
-	if (why != DROP_NONE) {
-		e->stats.drops[why]++;
-		return;
-	}
-	if (!addr_is_set(&e->peer.local)) {	/* paused */
-		e->stats.drops[DROP_TUN_NOPEER]++;
-		return;
-	}
-	tx_packet(e, pkt, len, proto);
-}
-
 /* Room in the arena for one segment and its outer headers. */
 static uint8_t *
 arena_take(struct engine *e, size_t seglen)
@@ -108,7 +83,7 @@ offload_gso(struct engine *e, const struct vnet_hdr *vh, const uint8_t *pkt,
 		seg = arena_take(e, l.hlen + l.mss);
 		n = gso_segment(pkt, &l, i, seg, l.hlen + l.mss);
 		e->off.gso_segs++;
-		tun_rx_inner(e, seg, n, pi_proto);
+		tx_inner(e, seg, n, pi_proto);
 	}
 	return OFFLOAD_DONE;
 }

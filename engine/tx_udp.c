@@ -22,7 +22,7 @@
  * TTL, TOS/traffic class (ECN included) and source address from
  * control messages, and sets DF and fragments as the socket's
  * IP_MTU_DISCOVER setting (chosen by the parent) says; the engine's
- * own PMTU check in tx_packet() has already answered inner senders
+ * own PMTU check (tx.c) has already answered inner senders
  * that must not be fragmented.
  *
  * With offloads on, a run of queued datagrams of one socket with the
@@ -122,7 +122,7 @@ udp_cmsg(struct engine *e, uint8_t *buf, const struct encap_params *ep)
  * may be one segment of a UDP_SEGMENT send.
  */
 void
-udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
+tx_udp_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
     const struct encap_params *ep, int fits)
 {
 	struct udp_tx_queue	*q = &e->utxq;
@@ -135,7 +135,7 @@ udp_tx_packet(struct engine *e, uint8_t *in, size_t len, uint8_t proto,
 		return;
 	}
 	if (q->n == UTXQ_MAX)
-		udp_tx_flush(e);
+		tx_udp_flush(e);
 	h = encap_udp_hdr(in - GUE_HDR_LEN, e->encap.type, proto);
 	m = &q->msgs[q->n].msg_hdr;
 	memset(m, 0, sizeof(*m));
@@ -217,7 +217,7 @@ udp_send_msgs(struct engine *e, struct mmsghdr *msgs, const int *fds,
 		r = sendmmsg(fds[i], &msgs[i], j - i, 0);
 		if (r <= 0) {
 			if (r == -1 && !retried && udp_soft_error(errno)) {
-				icmp_recv_errors_udp(e, fds[i],
+				rx_icmp_errors_udp(e, fds[i],
 				    e->peer.remote.af);
 				retried = 1;
 				continue;
@@ -304,7 +304,7 @@ static void
 uso_pause(struct engine *e, int err, size_t seg)
 {
 	struct udp_tx_queue	*q = &e->utxq;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = mono_ms();
 
 	if (q->gso_backoff_s < USO_BACKOFF_MIN)
 		q->gso_backoff_s = USO_BACKOFF_MIN;
@@ -395,7 +395,7 @@ udp_tx_flush_gso(struct engine *e)
  * in one sendmmsg.
  */
 void
-udp_tx_flush(struct engine *e)
+tx_udp_flush(struct engine *e)
 {
 	struct udp_tx_queue	*q = &e->utxq;
 	unsigned int		 from = 0;
@@ -405,7 +405,7 @@ udp_tx_flush(struct engine *e)
 		return;
 	udp_set_names(e);
 	if (offload_on(e) && (q->gso_retry_ms == 0 ||
-	    now_ms() >= q->gso_retry_ms))
+	    mono_ms() >= q->gso_retry_ms))
 		from = udp_tx_flush_gso(e);
 	if (from < q->n)
 		(void)udp_send_msgs(e, &q->msgs[from], &q->fd[from],
@@ -419,7 +419,7 @@ udp_tx_flush(struct engine *e)
  * Returns the milliseconds until the next one is due (-1: none).
  */
 int
-udp_keepalive(struct engine *e, uint64_t now)
+tx_udp_keepalive(struct engine *e, uint64_t now)
 {
 	struct iovec	 iov = { NULL, 0 };
 	struct msghdr	 m;

@@ -130,12 +130,20 @@ ctl_connect(const char *path, int timeout_ms, char *err, size_t len)
 	return s;
 }
 
-/* One message of the reply; 1 when it ends the reply, -1 if bad. */
+/*
+ * One message of the reply, checked against the table of ipipd_msg.h
+ * first (the engine's IMSG_P_CLIENT rows, exact sizes, no fd); 1 when
+ * it ends the reply, -1 if it breaks a rule.
+ */
 static int
 take(struct imsg *m, struct reply *r)
 {
-	size_t	 len = imsg_get_len(m);
+	uint64_t	 seen = 0;
+	char		 why[128];
 
+	if (imsg_rule_check(m, IMSG_P_CLIENT, IMSG_P_ENGINE, 0, &seen, why,
+	    sizeof(why)) == -1)
+		return -1;
 	switch (m->hdr.type) {
 	case IMSG_CTL_TUNNEL:
 		if (r->have_tunnel || imsg_get_data(m, &r->tunnel,
@@ -162,7 +170,7 @@ take(struct imsg *m, struct reply *r)
 		return 0;
 	}
 	case IMSG_CTL_END:
-		return len == 0 ? 1 : -1;
+		return 1;
 	case IMSG_CTL_RESULT:
 		if (imsg_get_data(m, &r->result, sizeof(r->result)) == -1)
 			return -1;
@@ -228,7 +236,7 @@ read_reply(const char *path, struct imsgbuf *ib, int timeout_ms,
 			return fail(err, len, "%s: sent a file descriptor",
 			    path);
 		while ((n = imsg_get(ib, &m)) > 0) {
-			done = m.fd != -1 ? -1 : take(&m, r);
+			done = take(&m, r);
 			imsg_free(&m);
 			if (done == -1)
 				return fail(err, len, "%s: malformed reply "

@@ -33,30 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outer_hdr.h"
 #include "priv.h"
-
-#define W_DEV		0x0001
-#define W_LOCAL		0x0002
-#define W_REMOTE	0x0004
-#define W_MTU		0x0008
-#define W_TTL		0x0010
-#define W_TOS		0x0020
-#define W_TCLASS	0x0040
-#define W_FLOWLABEL	0x0080
-#define W_ENCAPLIMIT	0x0100
-#define W_MODE		0x0200
-#define W_PMTUDISC	0x0400
-#define W_RESOLVE	0x0800
-/* encap over UDP (conf_encap.c); address and route repeat: no bit */
-#define W_ENCAP		0x00100000
-#define W_ENCAP_DPORT	0x00200000
-#define W_ENCAP_SPORT	0x00400000
-#define W_SPORT_RANGE	0x00800000
-#define W_LISTEN_PORT	0x01000000
-#define W_PEER_SPORT	0x02000000
-#define W_FLOAT		0x04000000
-#define W_KEEPALIVE	0x08000000
-#define W_OFFLOAD	0x1000
 
 typedef int (*kw_fn)(struct ipipd_conf *, const char *, char *, size_t);
 
@@ -273,17 +251,6 @@ static const struct {
 	{ "mplsip",	MODE_MPLSIP,	AF_UNSPEC },
 };
 
-const char *
-conf_mode_name(enum tun_mode m)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (modes[i].mode == m)
-			return modes[i].name;
-	return "unknown";
-}
-
 static int
 kw_mode(struct ipipd_conf *c, const char *v, char *err, size_t len)
 {
@@ -420,6 +387,18 @@ conf_keyword(struct ipipd_conf *c, const char *kw, const char *value,
 		return keywords[i].set(c, value, err, len);
 	}
 	return kw_err(err, len, "unknown word '%s'", kw);
+}
+
+/* The keyword of a mode. */
+const char *
+conf_mode_name(enum tun_mode m)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (modes[i].mode == m)
+			return modes[i].name;
+	return "any";
 }
 
 /* The outer family a mode implies, or AF_UNSPEC. */
@@ -597,7 +576,7 @@ conf_max_mtu(const struct ipipd_conf *c, int af)
 {
 	if (af == AF_INET)
 		return 65535 - conf_outer_hdrlen(c, af);
-	return 65535 - (conf_outer_hdrlen(c, af) - 40);
+	return 65535 - (conf_outer_hdrlen(c, af) - IPV6_HDR_LEN);
 }
 
 uint8_t
@@ -624,12 +603,7 @@ conf_carry(const struct ipipd_conf *c)
 uint32_t
 conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 {
-	if (c->encap != ENCAP_NONE)
-		return (af == AF_INET ? 20 : 40) + 8 +
-		    (c->encap == ENCAP_GUE ? 4 : 0);
-	if (af == AF_INET)
-		return 20;
-	return c->encaplimit == ENCAPLIMIT_NONE ? 40 : 48;
+	return outer_hdr_len(af, c->encap, c->encaplimit != ENCAPLIMIT_NONE);
 }
 
 void

@@ -94,7 +94,7 @@ open_privileged(struct ipipd *env)
 	if (env->conf.encap != ENCAP_NONE)
 		priv_open_udp_all(env);
 	r->nl = priv_open_netlink();
-	r->nl_events = monitor_open();
+	r->nl_events = rtnl_watch_open();
 }
 
 /* argv of a child: who to become, where to chroot, how to log. */
@@ -137,6 +137,8 @@ start_children(struct ipipd *env)
 	/* No chroot for the resolver: getaddrinfo reads /etc. */
 	child_argv(&env->resolver, "ipipd-resolver", uid, gid, NULL,
 	    env->conf.verbose);
+	child_open(&env->engine, env->uid, env->gid);
+	child_open(&env->resolver, env->uid, env->gid);
 	child_start(&env->engine, env->engine.argv);
 	child_start(&env->resolver, env->resolver.argv);
 	env->engine.started_ms = env->resolver.started_ms = mono_ms();
@@ -168,6 +170,13 @@ main(int argc, char *argv[])
 	env.argc = argc;
 	env.argv = argv;
 	if (env.conf.noaction) {
+		if (env.conf.verbose) {	/* -nv: what was parsed */
+			conf_print(stdout, &env.conf);
+			if (fflush(stdout) == EOF) {
+				perror("ipipd: standard output");
+				return 1;
+			}
+		}
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}

@@ -20,9 +20,12 @@
 
 #include <sys/types.h>
 #include <net/if.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
 
@@ -77,7 +80,7 @@ struct ipipd_conf {
 	int		 encaplimit;	/* IPv6 outer; -1: none */
 	uint32_t	 resolve_interval;	/* seconds */
 	uint8_t		 flags;		/* CONF_* of ipipd_msg.h */
-	unsigned int	 seen;		/* keywords given (W_* of conf_parse.c) */
+	unsigned int	 seen;		/* keywords given (W_*) */
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
@@ -104,14 +107,45 @@ struct ipipd_conf {
 	int		 last_was_address;	/* for a following 'peer' */
 };
 
+/* ipipd_conf.seen: the keywords given, each at most once */
+#define W_DEV		0x0001
+#define W_LOCAL		0x0002
+#define W_REMOTE	0x0004
+#define W_MTU		0x0008
+#define W_TTL		0x0010
+#define W_TOS		0x0020
+#define W_TCLASS	0x0040
+#define W_FLOWLABEL	0x0080
+#define W_ENCAPLIMIT	0x0100
+#define W_MODE		0x0200
+#define W_PMTUDISC	0x0400
+#define W_RESOLVE	0x0800
+/* encap over UDP (conf_encap.c); address and route repeat: no bit */
+#define W_ENCAP		0x00100000
+#define W_ENCAP_DPORT	0x00200000
+#define W_ENCAP_SPORT	0x00400000
+#define W_SPORT_RANGE	0x00800000
+#define W_LISTEN_PORT	0x01000000
+#define W_PEER_SPORT	0x02000000
+#define W_FLOAT		0x04000000
+#define W_KEEPALIVE	0x08000000
+#define W_OFFLOAD	0x1000
 #define CONF_BITS	32	/* bits of ipipd_conf.seen */
 
 #define CHILD_ARGV_MAX	12
+
+/* Deaths by signal of one child (priv_supervise.c). */
+struct strikes {
+	int		 count;
+	uint64_t	 since_ms;	/* next one is forgiven an hour on */
+};
 
 /* One child process and our end of its socket pair. */
 struct child {
 	const char	*name;		/* "engine", "resolver" */
 	const char	*binary;	/* "ipipd-engine", ... */
+	char		 path[PATH_MAX];	/* where it was opened */
+	int		 exec_fd;	/* opened once; every start runs it */
 	char		*argv[CHILD_ARGV_MAX];
 	pid_t		 pid;
 	struct imsgbuf	 ibuf;
@@ -120,6 +154,8 @@ struct child {
 	uint64_t	 restart_ms;	/* when to restart it, 0: not due */
 	uint32_t	 backoff_ms;
 	int		 fast_failures;	/* deaths in a row soon after start */
+	uint64_t	 imsg_seen;	/* IMSG_R_ONCE types it sent */
+	struct strikes	 strikes;	/* deaths by signal */
 };
 
 /* Resources opened while privileged, held for the daemon's lifetime. */
@@ -220,6 +256,9 @@ void	 priv_udp_pmtudisc(struct ipipd *);
 /* conf_file.c */
 int	 conf_read_file(struct ipipd_conf *, const char *, char *, size_t);
 
+/* conf_print.c */
+void	 conf_print(FILE *, const struct ipipd_conf *);
+
 /* priv_tun.c */
 int	 priv_open_tun(const char *, int *, unsigned int *, int);
 
@@ -244,17 +283,17 @@ int	 nl_route_parse(const void *, size_t, uint32_t, uint32_t, int,
 int	 nl_addr_present(struct mnl_socket *, const struct tun_addr *);
 
 /* priv_child.c */
+void	 child_open(struct child *, uid_t, gid_t);
 void	 child_start(struct child *, char *const []);
-const char *child_exec_path(const char *);
 
 /* priv_supervise.c */
 void	 child_died(struct ipipd *, struct child *, int);
+int	 strike_add(struct strikes *, uint64_t);
 void	 supervise_tick(struct ipipd *, uint64_t);
-uint64_t mono_ms(void);
 
 /* priv_rtnl_watch.c */
-struct mnl_socket *monitor_open(void);
-void	 monitor_input(struct ipipd *);
+struct mnl_socket *rtnl_watch_open(void);
+void	 rtnl_watch_input(struct ipipd *);
 
 /* priv_reload.c: 0 applied, -1 refused; msg says how (may be NULL) */
 int	 priv_reload(struct ipipd *, char *, size_t);
@@ -271,19 +310,25 @@ void	 priv_check_chroot(const char *);
 /* priv_loop.c */
 void	 priv_loop(struct ipipd *);
 void	 priv_shutdown(struct ipipd *, int) __attribute__((noreturn));
+void	 child_log(struct child *, struct imsg *);
 
 /* priv_peer.c */
-void	 peer_request_resolve(struct ipipd *);
-void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 peer_answer(struct ipipd *, const struct msg_resolve_answer *);
 void	 peer_recheck(struct ipipd *);
 void	 peer_tick(struct ipipd *, uint64_t);
 void	 peer_unreachable(struct ipipd *);
+
+/* priv_resolver.c */
+void	 peer_request_resolve(struct ipipd *);
+void	 peer_resolved(struct ipipd *, const struct msg_resolve_answer *);
 int	 resolve_answer_valid(const struct msg_resolve_answer *);
+void	 resolver_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_engine.c */
 void	 engine_push_start(struct ipipd *);
 void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
+void	 engine_dispatch(struct ipipd *, struct imsg *);
 
 /* priv_control.c, priv_ctl_status.c, priv_ctl_request.c: ipipctl(8) */
 void	 ctl_open(struct ipipd *);

@@ -14,7 +14,10 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
-/* What the parent tells the engine: its fds, its settings, the peer. */
+/*
+ * The parent's channel to the engine: what it tells the engine (its
+ * fds, its settings, the peer) and what the engine reports back.
+ */
 
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -176,4 +179,43 @@ engine_ready(struct ipipd *env)
 	daemon_ready();
 	notify_ready();
 	log_tee_stderr(0);
+}
+
+/*
+ * Someone deleted the TUN device: its addresses and routes went with it
+ * and the fd is dead.  Restarting the engine would not bring it back,
+ * and making a new device would undo what the administrator did, so the
+ * daemon stops, as after an error.
+ */
+static void __attribute__((noreturn))
+tun_gone(struct ipipd *env)
+{
+	log_warnx("TUN device %s was deleted; exiting", env->conf.dev);
+	priv_shutdown(env, 1);
+}
+
+/* A message from the engine, which kept the rules of ipipd_msg.h. */
+void
+engine_dispatch(struct ipipd *env, struct imsg *imsg)
+{
+	switch (imsg->hdr.type) {
+	case IMSG_ENGINE_READY:
+		engine_ready(env);
+		break;
+	case IMSG_LOG:
+		child_log(&env->engine, imsg);
+		break;
+	case IMSG_PEER_UNREACH:
+		peer_unreachable(env);
+		break;
+	case IMSG_TUN_GONE:
+		tun_gone(env);
+		break;
+	case IMSG_CTL_REQUEST:
+		ctl_request(env, imsg);
+		break;
+	default:	/* a type the table lets through but not handled */
+		fatalx("engine sent unexpected message type %u",
+		    imsg->hdr.type);
+	}
 }

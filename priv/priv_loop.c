@@ -147,7 +147,7 @@ handle_signal(struct ipipd *env)
 }
 
 /* A child's log line, made printable: its bytes are not trusted. */
-static void
+void
 child_log(struct child *c, struct imsg *imsg)
 {
 	struct msg_log	 m;
@@ -164,73 +164,19 @@ child_log(struct child *c, struct imsg *imsg)
 	logit(m.pri < LOG_ERR ? LOG_ERR : m.pri, "%s: %s", c->name, safe);
 }
 
-/*
- * Someone deleted the TUN device: its addresses and routes went with it
- * and the fd is dead.  Restarting the engine would not bring it back,
- * and making a new device would undo what the administrator did, so the
- * daemon stops, as after an error.
- */
-static void __attribute__((noreturn))
-tun_gone(struct ipipd *env)
+/* The sender of c's messages, and what the parent knows of it now. */
+static int
+child_proc(struct ipipd *env, struct child *c)
 {
-	log_warnx("TUN device %s was deleted; exiting", env->conf.dev);
-	priv_shutdown(env, 1);
+	return c == &env->engine ? IMSG_P_ENGINE : IMSG_P_RESOLVER;
 }
 
-static void
-dispatch_engine(struct ipipd *env, struct imsg *imsg)
+static unsigned int
+child_state(struct ipipd *env, struct child *c)
 {
-	switch (imsg->hdr.type) {
-	case IMSG_ENGINE_READY:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("engine sent a malformed ready message");
-		if (!env->engine_started)
-			fatalx("engine sent ready before it was started");
-		engine_ready(env);
-		break;
-	case IMSG_LOG:
-		child_log(&env->engine, imsg);
-		break;
-	case IMSG_PEER_UNREACH:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("engine sent a malformed unreachable message");
-		peer_unreachable(env);
-		break;
-	case IMSG_TUN_GONE:
-		if (imsg_get_len(imsg) != 0)
-			fatalx("engine sent a malformed TUN device message");
-		tun_gone(env);
-		break;
-	case IMSG_CTL_REQUEST:
-		ctl_request(env, imsg);
-		break;
-	default:
-		fatalx("engine sent unexpected message type %u",
-		    imsg->hdr.type);
-	}
-}
-
-static void
-dispatch_resolver(struct ipipd *env, struct imsg *imsg)
-{
-	struct msg_resolve_answer	 ans;
-
-	switch (imsg->hdr.type) {
-	case IMSG_RESOLVE_ANSWER:
-		if (imsg_get_data(imsg, &ans, sizeof(ans)) == -1)
-			fatalx("resolver sent a malformed answer");
-		if (!env->resolving)
-			fatalx("resolver sent an answer to no question");
-		peer_resolved(env, &ans);
-		ctl_resolved(env, &ans);
-		break;
-	case IMSG_LOG:
-		child_log(&env->resolver, imsg);
-		break;
-	default:
-		fatalx("resolver sent unexpected message type %u",
-		    imsg->hdr.type);
-	}
+	if (c == &env->engine)
+		return env->engine_started ? IMSG_S_STARTED : 0;
+	return env->resolving ? IMSG_S_ASKED : 0;
 }
 
 static int
@@ -250,6 +196,7 @@ child_input(struct ipipd *env, struct child *c,
     void (*dispatch)(struct ipipd *, struct imsg *))
 {
 	struct imsg	 imsg;
+	char		 why[128];
 	ssize_t		 n;
 
 	if ((n = imsg_read(&c->ibuf)) == -1) {
@@ -272,17 +219,18 @@ child_input(struct ipipd *env, struct child *c,
 			fatalx("%s sent a malformed message stream", c->name);
 		if (n == 0)
 			break;
-		/* Only the engine's control requests carry an fd. */
-		if (imsg.fd != -1 && (c != &env->engine ||
-		    imsg.hdr.type != IMSG_CTL_REQUEST))
-			fatalx("%s sent an unexpected fd", c->name);
+		/* The table of ipipd_msg.h first, whatever the type. */
+		if (imsg_rule_check(&imsg, IMSG_P_PARENT, child_proc(env, c),
+		    child_state(env, c), &c->imsg_seen, why, sizeof(why)) == -1)
+			fatalx("%s", why);
 		dispatch(env, &imsg);
 		imsg_free(&imsg);
 	}
 	/*
-	 * An fd sent with a message not flagged as carrying it would wait
-	 * in the queue, unclaimed and open, until the child dies: refuse
-	 * it.  Only the message still incomplete may have one waiting.
+	 * Only the engine's control requests carry an fd (the table).  One
+	 * sent with a message not flagged as carrying it would wait in the
+	 * queue, unclaimed and open, until the child dies: refuse it.  Only
+	 * a message still incomplete may have its fd here already.
 	 */
 	if (fds_queued(&c->ibuf) > (c->ibuf.r.wpos > 0 ? 1 : 0))
 		fatalx("%s sent an unexpected fd", c->name);
@@ -329,7 +277,7 @@ priv_loop(struct ipipd *env)
 	struct child	*cs[PFD_MAX] = { NULL, NULL, &env->engine,
 			    &env->resolver };
 	void		(*disp[PFD_MAX])(struct ipipd *, struct imsg *) =
-			    { NULL, NULL, dispatch_engine, dispatch_resolver };
+			    { NULL, NULL, engine_dispatch, resolver_dispatch };
 	uint64_t	 now;
 	int		 i;
 
@@ -352,7 +300,7 @@ priv_loop(struct ipipd *env)
 		if (pfd[PFD_SIG].revents & POLLIN)
 			handle_signal(env);
 		if (pfd[PFD_NL].revents & (POLLIN | POLLERR))
-			monitor_input(env);
+			rtnl_watch_input(env);
 		for (i = PFD_ENGINE; i < PFD_MAX; i++) {
 			if (!cs[i]->alive || pfd[i].fd != cs[i]->ibuf.fd)
 				continue;

@@ -35,46 +35,6 @@
 
 #define RESOLVE_RETRY_MIN_MS	1000
 
-void
-peer_request_resolve(struct ipipd *env)
-{
-	struct msg_resolve	 req;
-
-	if (env->resolving || !env->resolver.alive)
-		return;
-	memset(&req, 0, sizeof(req));
-	strlcpy(req.name, env->conf.remote, sizeof(req.name));
-	/* -4/-6, mode or an explicit local address pin the family. */
-	req.af = env->conf.af;
-	if (imsg_compose(&env->resolver.ibuf, IMSG_RESOLVE, 0, 0, -1, &req,
-	    sizeof(req)) == -1)
-		fatal("imsg_compose");
-	env->resolving = 1;
-	env->resolving_gen = env->resolve_gen;
-}
-
-/* The answer comes from a less privileged process: check every field. */
-int
-resolve_answer_valid(const struct msg_resolve_answer *ans)
-{
-	const char	*p;
-	uint32_t	 i;
-
-	if (ans->naddrs > RESOLVE_ADDRS_MAX ||
-	    memchr(ans->errstr, '\0', sizeof(ans->errstr)) == NULL)
-		return 0;
-	/* It goes into the log as it is: printable ASCII only. */
-	for (p = ans->errstr; *p != '\0'; p++)
-		if (*p < ' ' || *p > '~')
-			return 0;
-	if (ans->error == 0 && ans->naddrs == 0)
-		return 0;
-	for (i = 0; i < ans->naddrs; i++)
-		if (!addr_is_set(&ans->addrs[i]))
-			return 0;
-	return 1;
-}
-
 /*
  * NULL and *ri filled when the kernel has a unicast route to a that
  * does not lead into our own TUN device (the outer packets would be
@@ -357,18 +317,10 @@ peer_unreachable(struct ipipd *env)
 	env->resolve_ms = mono_ms();
 }
 
+/* A valid answer from the resolver: the first, or a later one. */
 void
-peer_resolved(struct ipipd *env, const struct msg_resolve_answer *ans)
+peer_answer(struct ipipd *env, const struct msg_resolve_answer *ans)
 {
-	if (!resolve_answer_valid(ans))
-		fatalx("resolver sent a malformed answer");
-	env->resolving = 0;
-	if (env->resolving_gen != env->resolve_gen) {
-		/* For the name before a reload: ask for the new one. */
-		env->resolve_ms = mono_ms();
-		return;
-	}
-	env->resolve_ms = mono_ms() + env->conf.resolve_interval * 1000;
 	if (!env->engine_started)
 		peer_first(env, ans);
 	else

@@ -35,7 +35,7 @@
 #define RECHECK_DELAY_MS	100
 
 struct mnl_socket *
-monitor_open(void)
+rtnl_watch_open(void)
 {
 	struct mnl_socket	*nl;
 	unsigned int		 groups = RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
@@ -52,7 +52,7 @@ monitor_open(void)
 
 /* Drain the socket; one check for the whole burst. */
 void
-monitor_input(struct ipipd *env)
+rtnl_watch_input(struct ipipd *env)
 {
 	char	 buf[MNL_SOCKET_BUFFER_SIZE];
 	ssize_t	 n;

@@ -21,6 +21,7 @@
  * /etc/hosts, /etc/resolv.conf and /etc/nsswitch.conf.
  */
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -84,7 +85,9 @@ resolver_handle(struct imsg *imsg)
 	struct msg_resolve_answer	 ans;
 	struct msg_set_verbose		 v;
 
-	if (imsg->hdr.type == IMSG_STATUS && imsg_get_len(imsg) == 0) {
+	/* The rules of ipipd_msg.h held: IMSG_STATUS, _SET_VERBOSE or
+	 * _RESOLVE. */
+	if (imsg->hdr.type == IMSG_STATUS) {
 		log_info("status: %llu lookups, %llu failed", lookups,
 		    lookups_failed);
 		return;
@@ -97,11 +100,6 @@ resolver_handle(struct imsg *imsg)
 		log_setverbose(v.verbose);
 		return;
 	}
-	if (imsg->hdr.type != IMSG_RESOLVE)
-		fatalx("unexpected message type %u from parent",
-		    imsg->hdr.type);
-	if (imsg->fd != -1)
-		fatalx("unexpected fd from parent");
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)
 		fatalx("parent sent a resolve message of %zu bytes",
 		    imsg_get_len(imsg));
@@ -123,6 +121,8 @@ static void
 resolver_loop(void)
 {
 	struct imsg	 imsg;
+	uint64_t	 seen = 0;
+	char		 why[128];
 	ssize_t		 n;
 
 	for (;;) {
@@ -138,6 +138,9 @@ resolver_loop(void)
 				fatalx("malformed message stream from parent");
 			if (n == 0)
 				break;
+			if (imsg_rule_check(&imsg, IMSG_P_RESOLVER,
+			    IMSG_P_PARENT, 0, &seen, why, sizeof(why)) == -1)
+				fatalx("%s", why);
 			resolver_handle(&imsg);
 			imsg_free(&imsg);
 		}
@@ -154,6 +157,12 @@ main(int argc, char *argv[])
 
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("resolver");
+	/*
+	 * Started from a descriptor (fexecve), the kernel may name the
+	 * process after the descriptor's number: ps, pgrep and the kernel's
+	 * log lines should see the program's name.
+	 */
+	(void)prctl(PR_SET_NAME, "ipipd-resolver", 0, 0, 0);
 	while ((ch = getopt(argc, argv, "g:u:v")) != -1) {
 		switch (ch) {
 		case 'g':

@@ -158,35 +158,4 @@ void	 gro_start(struct gro_flow *, uint8_t *pkt, size_t len, size_t cap,
  */
 size_t	 gro_finish(struct gro_flow *, struct vnet_hdr *vh);
 
-/* Engine side: counters and buffers of the offload path. */
-struct offload_state {
-	uint8_t		*arena;		/* GSO segments, GSO_ARENA_LEN */
-	size_t		 arena_used;
-	struct gro_flow	 flows[GRO_FLOWS];
-	uint64_t	 gso_pkts, gso_segs;	/* super-packets read, cut */
-	uint64_t	 csum_done;		/* partial checksums completed */
-	uint64_t	 gro_pkts, gro_segs;	/* super-packets written */
-	uint64_t	 bad;			/* offload metadata refused */
-	/* encap fou|gue: UDP_SEGMENT sends and UDP_GRO receives */
-	uint64_t	 uso_msgs, uso_segs;	/* sends, datagrams in them */
-	uint64_t	 uso_refused;		/* the kernel said no */
-	uint64_t	 udp_gro_bufs, udp_gro_segs;	/* read, split */
-};
-
-struct engine;
-
-/* tun_offload.c: the engine hooks. */
-void	 offload_init(struct engine *);
-int	 offload_on(const struct engine *);
-#define OFFLOAD_PASS	0	/* go on with the (now ordinary) packet */
-#define OFFLOAD_DONE	1	/* consumed: segments queued or dropped */
-int	 offload_tun_rx(struct engine *, const uint8_t *vnet, uint8_t *pkt,
-	    size_t len, uint16_t pi_proto);
-int	 offload_tun_write(struct engine *, uint8_t *pkt, size_t len,
-	    uint16_t pi_proto, const struct vnet_hdr *);
-void	 offload_net_rx(struct engine *, uint8_t *pkt, size_t len, size_t cap,
-	    uint16_t pi_proto);
-void	 offload_net_flush(struct engine *);
-void	 offload_status_fmt(const struct engine *, char *, size_t);
-
 #endif /* IPIPD_OFFLOAD_H */

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "outer_hdr.h"
 
 /* Network byte order at any alignment: packet fields are not aligned. */
 static inline uint16_t
@@ -56,8 +57,6 @@ pkt_put32(uint8_t *p, uint32_t v)
 }
 
 #define PKT_MAXLEN	65535	/* largest IP datagram */
-#define IPV4_HDR_LEN	20	/* outer IPv4 header, no options */
-#define IPV6_HDR_LEN	40
 
 #ifndef IPPROTO_MPLS
 #define IPPROTO_MPLS	137
@@ -176,8 +175,6 @@ enum drop_reason decap_inner(const uint8_t *pkt, size_t off, size_t avail,
 
 /* ---- Encapsulation over UDP: FOU and GUE (issue 6) ---- */
 
-#define UDP_HDR_LEN	8
-#define GUE_HDR_LEN	4	/* variant 0, no optional fields */
 
 /* Where a UDP datagram came from and went to (recvmsg name, PKTINFO). */
 struct udp_meta {
@@ -231,7 +228,6 @@ uint16_t	 ip_cksum(const void *, size_t);
 /* ---- Tunnel semantics: RFC 2003, 2473, 4213, 6040 (issue 3) ---- */
 
 #define IPV6_FRAG_HDR_LEN	8
-#define IPV6_ENCAPLIM_LEN	8	/* destination options header */
 #define IPV6_MIN_MTU		1280
 #define ECN_MASK		0x03
 #define ECN_NOT_ECT		0x00

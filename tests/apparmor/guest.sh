@@ -2,8 +2,10 @@
 #
 # Inside the kernel VM (see run.sh): load the installed profiles in
 # enforce mode, run an ipipd tunnel between two namespaces under them,
-# ping through it, check every process is confined in enforce mode and
-# the kernel logged no AppArmor denial; then show the profiles bite.
+# ping through it, check every process is confined in enforce mode, and
+# so is an engine restarted after kill -9 (started from the descriptor
+# the parent opened, also after the file was replaced on disk), and the
+# kernel logged no AppArmor denial; then show the profiles bite.
 #
 #	guest.sh INSTALL_PREFIX
 
@@ -116,6 +118,44 @@ for p in $PID_A $PID_B; do
 	check "$p has two children" test "$(pgrep -P "$p" | wc -l)" -eq 2
 done
 
+# engine_of PID: the parent's engine child.
+engine_of() {
+	local k
+	for k in $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$k/comm" 2>/dev/null)" = ipipd-engine ] && echo "$k"
+	done
+}
+# restarted PID WHAT: kill -9 of PID's engine; the parent restarts it from
+# the descriptor it opened at start (fexecve), and the new engine must be
+# under its profile as the first was.
+restarted() {
+	local old new n=100
+	old=$(engine_of "$1")
+	[ -n "$old" ] || { fail "$2: no engine of $1"; return 1; }
+	kill -KILL "$old"
+	while :; do
+		new=$(engine_of "$1")
+		[ -n "$new" ] && [ "$new" != "$old" ] && break
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || { fail "$2: no new engine of $1"; return 1; }
+		sleep 0.1
+	done
+	pass "$2: engine $old killed, $new started ($(readlink /proc/$new/exe))"
+	confined "$new" 'ipipd//&ipipd-engine'
+}
+ENGINE_BIN=$INST/libexec/ipipd/ipipd-engine
+restarted "$PID_A" "restart"
+check "ping 10.0.0.2 after the restart" \
+    ip netns exec aa-a ping -c 3 -i 0.3 -W 3 -q 10.0.0.2
+# As a package upgrade does: a new file under the name, the old one
+# unlinked; the restart runs the old one, under the same profile.
+cp "$ENGINE_BIN" "$ENGINE_BIN.new" && mv -f "$ENGINE_BIN.new" "$ENGINE_BIN"
+restarted "$PID_A" "restart after the binary was replaced on disk"
+check "the restarted engine runs the replaced (deleted) file" \
+    eval 'readlink "/proc/$(engine_of "$PID_A")/exe" | grep -q "(deleted)$"'
+check "ping 10.0.0.2 after that restart" \
+    ip netns exec aa-a ping -c 3 -i 0.3 -W 3 -q 10.0.0.2
+
 # A status line (SIGUSR1 to the children passes through the profiles),
 # then a clean stop.
 kill -USR1 "$PID_A"
@@ -196,6 +236,12 @@ if upx aa-a t1 192.0.2.2 "$T/a1.log" $SP && PID_A=$UP_PID &&
 		esac
 	done
 	echo "    parent: $(grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs)' /proc/$PID_A/status | tr '\n\t' '  ')"
+	# The service-user parent under NoNewPrivs restarts it too, from a
+	# replaced file again.
+	cp "$ENGINE_BIN" "$ENGINE_BIN.new" && mv -f "$ENGINE_BIN.new" "$ENGINE_BIN"
+	restarted "$PID_A" "NoNewPrivs start: restart after the binary was replaced"
+	check "NoNewPrivs start: ping 10.0.1.2 after the restart" \
+	    ip netns exec aa-a ping -c 3 -i 0.3 -W 3 -q 10.0.1.2
 fi
 if [ -z "$(denials)" ]; then
 	pass "NoNewPrivs start: no apparmor DENIED line"

@@ -29,7 +29,9 @@
  * name of 1..15 bytes, remote is set, mtu is 0 or 68..65535,
  * encaplimit -1..255, flowlabel <= 0xfffff, the DSCP fields leave ECN
  * alone, the family is known and agrees with local; every error leaves
- * a NUL ended message.
+ * a NUL ended message.  And what ipipd -nv prints of it
+ * (priv/conf_print.c), read back as a file with the same -4/-6, is
+ * accepted and prints the same but for the "# default" marks.
  */
 #include <sys/types.h>
 #include <sys/mman.h>
@@ -56,7 +58,67 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 	}								\
 } while (0)
 
-static int	 memfd = -1;
+static int	 memfd = -1, printfd = -1;
+
+/* conf_print() into a malloc'd string, its "\t# default" marks cut. */
+static char *
+printed(const struct ipipd_conf *c)
+{
+	char	*buf = NULL, *p;
+	size_t	 len = 0, mlen = strlen("\t# default");
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		abort();
+	conf_print(f, c);
+	if (fclose(f) != 0)
+		abort();
+	while ((p = strstr(buf, "\t# default\n")) != NULL)
+		memmove(p, p + mlen, strlen(p + mlen) + 1);
+	return buf;
+}
+
+/*
+ * The -nv output of c read back as a file, with the -4/-6 pin af.  A
+ * '#' in the device name cannot be written in a file (it starts a
+ * comment), so such a name is not read back.
+ */
+static void
+check_print(const struct ipipd_conf *c, uint8_t af)
+{
+	struct ipipd_conf	 c2;
+	char			*a, *b, path[64], err[512];
+
+	a = printed(c);
+	CHECK(strncmp(a, "# ipipd -nv", 11) == 0);
+	CHECK(a[strlen(a) - 1] == '\n');
+	if (strchr(c->dev, '#') != NULL) {
+		free(a);
+		return;
+	}
+	if (printfd == -1 &&
+	    (printfd = memfd_create("fuzz_conf_nv", MFD_CLOEXEC)) == -1)
+		abort();
+	if (ftruncate(printfd, 0) == -1 ||
+	    pwrite(printfd, a, strlen(a), 0) != (ssize_t)strlen(a))
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", printfd);
+	conf_defaults(&c2);
+	c2.af = af;
+	if (conf_read_file(&c2, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fuzz_conf: -nv output refused: %s\n%s", err,
+		    a);
+		abort();
+	}
+	b = printed(&c2);
+	if (strcmp(a, b) != 0) {
+		fprintf(stderr, "fuzz_conf: -nv output read back differs:\n"
+		    "%s---\n%s", a, b);
+		abort();
+	}
+	free(a);
+	free(b);
+}
 
 /* err after a failure: a NUL ended, non-empty reason. */
 static void
@@ -136,6 +198,7 @@ fuzz_words(const uint8_t *data, size_t size)
 	struct ipipd_conf	 c;
 	char			*copy, *w[MAX_WORDS], err[256];
 	size_t			 i, start;
+	uint8_t			 pin = AF_UNSPEC;
 	int			 n = 0, k, used;
 
 	if ((copy = malloc(size + 1)) == NULL)
@@ -160,7 +223,7 @@ fuzz_words(const uint8_t *data, size_t size)
 
 			if (c.af != AF_UNSPEC && c.af != af)
 				goto out;	/* badarg */
-			c.af = af;
+			c.af = pin = af;
 		} else
 			break;
 	}
@@ -180,6 +243,7 @@ fuzz_words(const uint8_t *data, size_t size)
 		goto out;
 	}
 	check_conf(&c);
+	check_print(&c, pin);
 out:
 	free(copy);
 }
@@ -206,6 +270,7 @@ fuzz_file(const uint8_t *data, size_t size)
 		return;
 	}
 	check_conf(&c);
+	check_print(&c, AF_UNSPEC);
 }
 
 int

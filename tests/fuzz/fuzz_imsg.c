@@ -32,7 +32,10 @@
  * refuses agrees with a model of the stream written here: each message
  * is the header and payload bytes as written, frames with a length
  * outside IMSG_HEADER_SIZE..MAX_IMSGSIZE or unknown flags are refused
- * (EBADMSG), as is IMSGF_HASFD with no fd received.
+ * (EBADMSG), as is IMSGF_HASFD with no fd received.  Each message also
+ * goes through the rule check of common/imsg_rules.c as every process
+ * would receive it from every other (the header's pid picks what the
+ * receiver knows): what passes keeps its rule in ipipd_msg.h's table.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -96,28 +99,50 @@ fd_count(void)
 	return n;
 }
 
-/* The payload size each message type carries (ipipd_msg.h). */
+/* The payload size each message type carries (ipipd_msg.h's table). */
 static size_t
 type_size(uint32_t type)
 {
-	switch (type) {
-	case IMSG_FD_TUN:
-		return sizeof(struct msg_fd_tun);
-	case IMSG_FD_RAW:
-		return sizeof(struct msg_fd_raw);
-	case IMSG_ENGINE_CONF:
-		return sizeof(struct msg_engine_conf);
-	case IMSG_PEER:
-		return sizeof(struct msg_peer);
-	case IMSG_RESOLVE:
-		return sizeof(struct msg_resolve);
-	case IMSG_RESOLVE_ANSWER:
-		return sizeof(struct msg_resolve_answer);
-	case IMSG_LOG:
-		return sizeof(struct msg_log);
-	default:	/* IMSG_START, IMSG_ENGINE_READY, unknown types */
-		return 0;
-	}
+	const struct imsg_rule	*r = imsg_rule(type);
+
+	return r != NULL ? r->len : 0;
+}
+
+/*
+ * The rule check every process runs, for every receiver and sender: it
+ * passes only what the table allows, and a once-only type only once.
+ */
+static void
+check_rules(const struct imsg *imsg, unsigned int state)
+{
+	static uint64_t		 seen[3][3];
+	const struct imsg_rule	*r = imsg_rule(imsg->hdr.type);
+	char			 why[128];
+	uint64_t		 before;
+	int			 self, from;
+
+	if (run.nmsgs == 0)	/* a new input: a new set of processes */
+		memset(seen, 0, sizeof(seen));
+	for (self = 0; self < 3; self++)
+		for (from = 0; from < 3; from++) {
+			before = seen[self][from];
+			if (imsg_rule_check(imsg, 1 << self, 1 << from, state,
+			    &seen[self][from], why, sizeof(why)) == -1) {
+				CHECK(strstr(why, " sent ") != NULL);
+				CHECK(seen[self][from] == before);
+				continue;
+			}
+			CHECK(r != NULL && (r->to & (1 << self)) &&
+			    (r->from & (1 << from)));
+			CHECK(imsg_get_len(imsg) == r->len);
+			CHECK((imsg->fd != -1) == !!(r->flags & IMSG_R_FD));
+			CHECK(!(r->flags & IMSG_R_STARTED) ||
+			    (state & IMSG_S_STARTED));
+			CHECK(!(r->flags & IMSG_R_ANSWER) ||
+			    (state & IMSG_S_ASKED));
+			CHECK(!(r->flags & IMSG_R_ONCE) ||
+			    !(before & (1ULL << imsg->hdr.type)));
+		}
 }
 
 /* fds whose carrying byte has been read, and not yet taken. */
@@ -166,6 +191,7 @@ check_msg(struct imsg *imsg, ssize_t n)
 	} else
 		CHECK(imsg->fd == -1);
 	run.pos += hdr.len;
+	check_rules(imsg, hdr.pid & 3);
 
 	/* The receiver's size check, as every ipipd process does it. */
 	want = type_size(hdr.type);

@@ -30,6 +30,12 @@
  *   answer-twice  (resolver) two answers to the one question
  *   ready-early   (engine) IMSG_ENGINE_READY before any IMSG_START;
  *                 as the resolver, it never answers, so no start comes
+ *   wrong-type    (resolver) IMSG_PEER, a message only the parent sends
+ *   short-log     (engine) IMSG_LOG with a 3-byte payload
+ *   exit-1        (either) exits with status 1 at once, every start
+ *
+ * As the engine in any other mode it never answers, so no tunnel can
+ * come up through it whatever the resolver does first.
  *
  * The honest answer is the name asked for, which must be a literal
  * address.  Then it reads until the parent closes the socket.
@@ -187,8 +193,15 @@ main(void)
 	int				 i, fd;
 
 	mode_read(mode, sizeof(mode));
+	if (strcmp(mode, "exit-1") == 0)
+		return 1;
 	imsg_init(&ibuf, IPIPD_CHILD_FD);
-	if (strcmp(mode, "fd-noflag") == 0) {
+	if (is_engine) {
+		if (strcmp(mode, "ready-early") == 0)
+			send_msg(IMSG_ENGINE_READY, NULL, 0);
+		else if (strcmp(mode, "short-log") == 0)
+			send_msg(IMSG_LOG, "abc", 3);
+	} else if (strcmp(mode, "fd-noflag") == 0) {
 		for (i = 0; i < 4; i++) {
 			if ((fd = open("/dev/null", O_RDONLY)) == -1)
 				err(1, "/dev/null");
@@ -211,8 +224,14 @@ main(void)
 		send_msg(IMSG_RESOLVE_ANSWER, &ans, sizeof(ans));
 		send_msg(IMSG_RESOLVE_ANSWER, &ans, sizeof(ans));
 	} else if (strcmp(mode, "ready-early") == 0) {
-		if (is_engine)
-			send_msg(IMSG_ENGINE_READY, NULL, 0);
+		/* the resolver: silent */
+	} else if (strcmp(mode, "wrong-type") == 0) {
+		struct msg_peer	 p;
+
+		memset(&p, 0, sizeof(p));
+		send_msg(IMSG_PEER, &p, sizeof(p));
+	} else if (strcmp(mode, "short-log") == 0) {
+		/* the resolver: silent */
 	} else
 		errx(1, "unknown mode %s", mode);
 	drain();

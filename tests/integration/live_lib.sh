@@ -148,3 +148,13 @@ hosts_only() {
 	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' \
 	    >"$d/resolv.conf"
 }
+
+# ipipd_left NS: pids of running (not zombie) ipipd* processes in NS.
+ipipd_left() {
+	local p
+	for p in $(ip netns pids "$1"); do
+		case $(cat "/proc/$p/comm" 2>/dev/null) in
+		ipipd*) pid_running "$p" && echo "$p" ;;
+		esac
+	done
+}

@@ -7,9 +7,11 @@
 # CAP_NET_ADMIN alone in its effective and permitted sets, nothing
 # inheritable or ambient, a bounding set of the two capabilities, and no
 # supplementary groups; the children have no capabilities, and the
-# engine is chrooted (through its own user namespace).  A start with a
+# engine is chrooted (through its own user namespace); a kill -9 of the
+# engine is followed by a restart as confined and traffic.  A start with a
 # wider bounding set, with supplementary groups or without CAP_NET_RAW
-# is refused with exit status 1 and a line saying why.
+# is refused with exit status 1 and a line saying why.  ipipd runs from
+# a copy of the build in the test's directory (see STAGE below).
 #
 # /dev/net/tun must be usable by the service user (mode 0666 on Debian,
 # DeviceAllow= under systemd).  This host's node may be 0600, so the
@@ -24,7 +26,21 @@ mk_pair
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 CHROOT=/var/lib/ipipd/empty
-REAL_IPIPD=$IPIPD
+# Started as the service user, ipipd has no capability that passes
+# directory permissions: it could neither be started from nor open its
+# children in a build tree under /root (mode 0700).  So it runs from a
+# copy in this test's own directory (mode 0755 under /tmp), wherever
+# the tree is, as an installed ipipd runs from /usr.
+STAGE=$TMPD/stage
+mkdir -m 0755 "$STAGE" &&
+	cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$STAGE/" ||
+	die "copy the build to $STAGE"
+REAL_IPIPD=$STAGE/ipipd
+# The service user cannot create the engine's chroot directory (a root
+# start does, and a package does at install): make it as root, as the
+# tmpfiles.d entry would, whichever test ran first on this host.
+install -d -o root -g root -m 0755 /var/lib/ipipd "$CHROOT" ||
+	die "cannot create $CHROOT"
 WRAP=$TMPD/ipipd-ambient
 DEVDIR=$TMPD/dev
 
@@ -84,6 +100,15 @@ expect_eq "$(status_field $p CapInh)" 0000000000000000 "parent CapInh"
 expect_eq "$(status_field $p CapAmb)" 0000000000000000 "parent CapAmb"
 expect_eq "$(status_field $p CapBnd)" 0000000000003000 "parent CapBnd (NET_ADMIN, NET_RAW)"
 
+# child_of_comm PPID COMM: PPID's child named COMM.
+child_of_comm() {
+	local k
+	for k in $(pgrep -P "$1"); do
+		[ "$(cat "/proc/$k/comm" 2>/dev/null)" = "$2" ] && echo "$k" && return 0
+	done
+	return 1
+}
+
 engine= resolver=
 for k in $(pgrep -P "$p"); do
 	case $(cat "/proc/$k/comm") in
@@ -104,6 +129,24 @@ for k in $engine $resolver; do
 done
 [ -n "$engine" ] &&
 	expect_eq "$(readlink /proc/$engine/root)" "$CHROOT" "engine root"
+
+# The parent, now the service user, restarts a killed engine from the
+# descriptor it opened at start; the new engine confines itself the
+# same way.
+if [ -n "$engine" ]; then
+	run kill -KILL "$engine"
+	wait_log "$LOG_A" "engine restarted, forwarding again" 10 "$p" ||
+		error "no 'engine restarted' line after kill -9 of the engine"
+	eng2=$(child_of_comm "$p" ipipd-engine)
+	expect_ne "$eng2" "$engine" "engine pid after the restart"
+	if [ -n "$eng2" ]; then
+		expect_eq "$(status_field $eng2 CapEff)" 0000000000000000 "restarted engine CapEff"
+		expect_eq "$(status_field $eng2 Seccomp)" 2 "restarted engine Seccomp"
+		expect_eq "$(readlink /proc/$eng2/root)" "$CHROOT" "restarted engine root"
+	fi
+	ping_ok "$NS_A" "$IN4B" 56
+	ping_ok "$NS_B" "$IN6A" 1000
+fi
 pair_down ta$SID tb$SID
 
 # refused WHY ERE VAR=VALUE...: a start that must exit 1 naming the reason.

@@ -9,12 +9,16 @@
 #                 of keeping them open until the child dies
 #   errstr-ctl    an escape sequence in a failed answer's error text:
 #                 refused as malformed, never written to the log
-#   answer-twice  an answer to no question: refused
+#   answer-twice  an answer to no question: refused (with a silent
+#                 engine, so the tunnel cannot come up first)
 #   ready-early   the engine says it forwards before it was started
 #                 (which would let a daemonised ipipd report success):
 #                 refused
 #   log-forge     a newline and an escape in a log line: logged on one
 #                 line with both escaped, and the tunnel comes up
+#   wrong-type    a message type only the parent sends (the rule table
+#                 of common/ipipd_msg.h): refused
+#   short-log     a log message shorter than its rule says: refused
 #
 # A refused message ends the daemon with status 1 and a line naming the
 # child and what it sent.
@@ -77,13 +81,24 @@ rogue errstr-ctl resolver
 refused errstr-ctl "resolver sent a malformed answer"
 
 log "=== resolver answers twice"
-rogue answer-twice resolver
+# A silent rogue engine: the real one could report ready, and the tunnel
+# come up, before the parent reads the second answer; the order would
+# then decide what the log shows.  With no engine answer, it cannot.
+rogue answer-twice resolver engine
 refused answer-twice "resolver sent an answer to no question"
 
 log "=== engine reports ready before it was started"
 # A silent resolver too: with no answer, no start can come first.
 rogue ready-early engine resolver
 refused ready-early "engine sent ready before it was started"
+
+log "=== resolver sends a message only the parent may send"
+rogue wrong-type resolver
+refused wrong-type "resolver sent unexpected message type"
+
+log "=== engine sends a log message of the wrong size"
+rogue short-log engine
+refused short-log "engine sent a malformed log message"
 
 log "=== resolver forges log lines"
 rogue log-forge resolver

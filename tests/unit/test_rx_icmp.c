@@ -222,7 +222,7 @@ expect_counted(struct errq_msg *q, int af, int udp, int counted)
 	e.unreach_count = 0;
 	e.unreach_window_ms = 0;
 	for (i = 1; i <= 3; i++) {
-		icmp_recv_msg(&e, &q->m, q->len, af, udp);
+		rx_icmp_msg(&e, &q->m, q->len, af, udp);
 		assert_int_equal(e.unreach_count, counted ? i : 0);
 	}
 	assert_int_equal(reports(), counted ? 1 : 0);
@@ -357,7 +357,7 @@ kernel_round(int fd, const char *dst, uint16_t port, const char *inner_dst)
 	send_fou(fd, dst, port, inner_dst);
 	assert_int_equal(poll(&pfd, 1, 2000), 1);
 	assert_true(pfd.revents & POLLERR);
-	icmp_recv_errors_udp(&e, fd, AF_INET);
+	rx_icmp_errors_udp(&e, fd, AF_INET);
 }
 
 /*

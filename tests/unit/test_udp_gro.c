@@ -303,7 +303,7 @@ read_writes(int fd, uint8_t *out, size_t cap, size_t *lens, int *n)
 
 /*
  * Segments of flows X (sport 1000) and Y (2000) in one coalesced buffer
- * in the order given ("XYXYX"), handed on in place as fwd_udp_to_tun
+ * in the order given ("XYXYX"), handed on in place as rx_udp
  * does.  Every byte of each flow's stream must arrive in order with
  * nothing of the other mixed in, although both live in one buffer;
  * returns the number of TUN writes.
@@ -406,7 +406,7 @@ uso_queue(size_t len[5])
 	for (i = 0; i < 5; i++) {
 		len[i] = tcp4(sbuf[i] + PKT_HEADROOM, 1000, (uint16_t)(i + 1),
 		    (uint32_t)(100 * i), i < 4 ? 100 : 50);
-		udp_tx_packet(&eng, sbuf[i] + PKT_HEADROOM, len[i],
+		tx_udp_packet(&eng, sbuf[i] + PKT_HEADROOM, len[i],
 		    IPPROTO_IPIP, &ep, 1);
 	}
 }
@@ -425,7 +425,7 @@ uso_flush_check(int rfd)
 	int		 n = 0;
 
 	uso_queue(len);
-	udp_tx_flush(&eng);
+	tx_udp_flush(&eng);
 	while ((r = recv(rfd, got, sizeof(got), 0)) > 0) {
 		assert_true(n < 5);
 		assert_int_equal((size_t)r, len[n]);
@@ -500,8 +500,8 @@ test_uso_refused(void **state)
 	uso_flush_check(rfd);
 	uso_counts(1, 0, 0, 5);
 	assert_int_equal(eng.utxq.gso_refused_seg, 140);
-	assert_true(eng.utxq.gso_retry_ms > now_ms());
-	assert_true(eng.utxq.gso_retry_ms <= now_ms() + 1000);
+	assert_true(eng.utxq.gso_retry_ms > mono_ms());
+	assert_true(eng.utxq.gso_retry_ms <= mono_ms() + 1000);
 	/* Paused: not tried again. */
 	uso_flush_check(rfd);
 	uso_counts(1, 0, 0, 10);
@@ -509,8 +509,8 @@ test_uso_refused(void **state)
 	eng.utxq.gso_retry_ms = 1;
 	uso_flush_check(rfd);
 	uso_counts(2, 0, 0, 15);
-	assert_true(eng.utxq.gso_retry_ms > now_ms() + 1000);
-	assert_true(eng.utxq.gso_retry_ms <= now_ms() + 2000);
+	assert_true(eng.utxq.gso_retry_ms > mono_ms() + 1000);
+	assert_true(eng.utxq.gso_retry_ms <= mono_ms() + 2000);
 	/* Pause over, accepted: on again. */
 	set_no_check(0);
 	eng.utxq.gso_retry_ms = 1;
