@@ -50,6 +50,7 @@ FUZZ_SRCS_rtnl		 = $(FUZZ_SRCS_priv)
 FUZZ_SRCS_ctl		 = engine/control.c engine/control_req.c \
 			   engine/control_stats.c engine/hints.c engine/pmtu.c \
 			   engine/pkt/drop.c common/addr.c common/imsg.c \
+			   common/imsg_rules.c common/clock.c \
 			   common/log.c
 
 FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl gso udp_gro ctl
