@@ -1,7 +1,7 @@
 #!/bin/bash
 #
 # Bad and many control clients do not hurt forwarding or the daemon.
-# While a TCP transfer runs through the tunnel (iperf3), ctl_abuse.py
+# While a TCP transfer runs through the tunnel (a Python TCP sender and receiver), ctl_abuse.py
 # connects clients that never read, stop half-way, send oversized or
 # truncated frames, an unknown type, random bytes, a request with an fd,
 # and 100 ipipctl show run at once.  Then:
@@ -16,8 +16,6 @@
 . "$(dirname "$0")/../lib.sh"
 setup_common
 need_ipipctl
-need_cmd iperf3
-need_scapy
 mk_pair
 
 ta=ra$SID tb=rb$SID
@@ -26,15 +24,38 @@ pair_up 4 pre "$ta" "$tb"
 ping_ok "$NS_A" "$IN4B" 56
 PORT=$((20000 + 16#${SID:0:3} % 20000))
 
-# rate SECONDS: iperf3 A -> B through the tunnel, in Mbit/s (integer).
+# rate SECONDS: a TCP transfer A -> B through the tunnel for SECONDS,
+# in Mbit/s as B received it (integer).
 rate() {
 	local out
-	nsx "$NS_B" iperf3 -s -1 -B "$IN4B" -p "$PORT" >/dev/null 2>&1 &
+	nsx "$NS_B" "$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1)
+print("listening", flush=True)
+c, _ = s.accept(); n = 0; t0 = None
+while True:
+    b = c.recv(1 << 20)
+    if not b:
+        break
+    if t0 is None:
+        t0 = time.monotonic()
+    n += len(b)
+print(int(n * 8 / (time.monotonic() - t0) / 1e6), flush=True)' \
+	    "$IN4B" "$PORT" >"$TMPD/rate.out" 2>&1 &
 	_DAEMON_PIDS+=("$!")
-	wait_until 5 nsx "$NS_B" ss -ltn "sport = :$PORT" | grep -q LISTEN
-	out=$(nsx "$NS_A" iperf3 -c "$IN4B" -p "$PORT" -t "$1" -J 2>/dev/null)
-	printf '%s\n' "$out" | "$PYTHON" -c 'import json, sys
-print(int(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e6))'
+	wait_log "$TMPD/rate.out" listening 5 "$!" || die "TCP receiver did not start"
+	nsx "$NS_A" "$PYTHON" -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+buf = bytes(256 * 1024); end = time.monotonic() + float(sys.argv[3])
+while time.monotonic() < end:
+    s.sendall(buf)
+s.close()' "$IN4B" "$PORT" "$1"
+	wait_until 10 eval "[ \$(wc -l <'$TMPD/rate.out') -ge 2 ]" ||
+		die "TCP receiver did not report"
+	out=$(tail -n 1 "$TMPD/rate.out")
+	printf '%s\n' "$out"
 }
 
 engine_pid() { pgrep -P "$PID_A" -x ipipd-engine; }
