@@ -105,20 +105,22 @@ ctl_dir(const struct ipipd *env, const char *dir)
 }
 
 /*
- * A socket left by a daemon that died is replaced; one that answers is
- * another daemon's (the TUN device was opened first, so not for this
- * device: a -s path given twice).
+ * A socket left by a daemon that died is replaced: 0.  One that answers
+ * is another daemon's: -1.  The TUN device was opened first, so that is
+ * not one for this device here, but for a device of the same name in
+ * another network namespace (the directory is the host's), or a -s path
+ * given twice.
  */
-static void
+static int
 ctl_stale(const char *path)
 {
 	struct sockaddr_un	 sun;
 	struct stat		 st;
-	int			 s;
+	int			 s, live;
 
 	if (lstat(path, &st) == -1) {
 		if (errno == ENOENT)
-			return;
+			return 0;
 		fatal("%s", path);
 	}
 	if (!S_ISSOCK(st.st_mode))
@@ -130,13 +132,15 @@ ctl_stale(const char *path)
 	    0)) == -1)
 		fatal("socket");
 	/* EAGAIN: its backlog is full, so someone listens. */
-	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
-	    errno == EAGAIN)
-		fatalx("%s: another ipipd answers on it", path);
+	live = connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    errno == EAGAIN;
 	close(s);
+	if (live)
+		return -1;
 	if (unlink(path) == -1)
 		fatal("remove stale %s", path);
 	log_debug("removed stale control socket %s", path);
+	return 0;
 }
 
 static void
@@ -187,7 +191,15 @@ ctl_open(struct ipipd *env)
 			fatalx("control socket path too long");
 	} else
 		strlcpy(ctl_path, path, sizeof(ctl_path));
-	ctl_stale(ctl_path);
+	/* The tunnel matters more than its control socket: run without. */
+	if (ctl_stale(ctl_path) == -1) {
+		log_warnx("control socket %s belongs to another ipipd (a "
+		    "device of the same name in another network namespace?); "
+		    "running without one: give each a path with -s",
+		    ctl_path);
+		ctl_path[0] = '\0';
+		return;
+	}
 	ctl_sock = ctl_bind(ctl_path);
 	ctl_owner = getpid();
 	if (atexit(ctl_unlink) != 0)

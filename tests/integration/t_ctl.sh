@@ -9,6 +9,8 @@
 #     both ends; every drop reason by its stable name;
 #   - ipipctl show without -s finds both tunnels, and -s DIR too;
 #   - show clients on a peer tunnel: exit 1 and the reason;
+#   - a daemon for a device of the same name in another namespace runs
+#     without a socket, and leaves the first one's alone;
 #   - no daemon: a missing socket, a stale one, an empty directory: a
 #     clear message and exit 1.
 
@@ -122,6 +124,19 @@ log "=== usage"
 out=$("$IPIPCTL" show nonsense 2>&1)
 expect_status $? 1 "unknown command"
 expect_match "$out" "unknown command: show nonsense" "unknown command: message"
+
+log "=== the same device name in another namespace"
+# /run/ipipd is the host's: the second daemon runs without a socket and
+# leaves the first one's alone.
+LOG_C=$TMPD/c.log
+ipipd_up "$NS_B" "$LOG_C" dev "$ta" remote "$V4A"
+PID_C=$IPIPD_PID
+expect_file_match "$LOG_C" "control socket $SA belongs to another ipipd .*running without one: give each a path with -s" \
+    "second daemon of $ta: warned"
+stop_ipipd "$PID_C" "$LOG_C"
+"$IPIPCTL" -j -s "$SA" show >"$TMPD/first.json"
+expect_eq "$(jq_py "$TMPD/first.json" "j[0]['pid']")" "$PID_A" \
+    "$SA still the first daemon's"
 
 log "=== no daemon"
 pair_down "$ta" "$tb"
