@@ -19,12 +19,15 @@
  * The control socket ipipctl(8) talks to.  The parent makes it at start,
  * while it may still be root, and hands it to the engine, which accepts
  * the clients and answers them (engine/control*.c): the parent never
- * reads a byte a client sends.  Mode 0660, group the service user's
- * group (the control group): only root and the group's members connect.
- * Owner root when started as root, else the service user (systemd).
- * It goes when the parent exits.
+ * reads a byte a client sends.  Mode 0660, owner the service user,
+ * group its group (the control group): root and the group's members
+ * connect.  It is made as the service user however the parent started,
+ * in a directory of the service user's: systemd makes /run/ipipd so
+ * (RuntimeDirectory=), and a root parent must not need to override file
+ * permissions to write there.  It goes when the parent exits.
  */
 
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -178,6 +181,24 @@ ctl_bind(const char *path)
 	return s;
 }
 
+/*
+ * A root parent touches the socket's directory as the service user (the
+ * file system ids only), as it will at exit: uid 0 goes back to root.
+ * Started as the service user, there is nothing to change.
+ */
+static void
+fs_ids(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0)
+		return;
+	(void)setfsgid(uid == 0 ? 0 : gid);
+	(void)setfsuid(uid);
+	/* Both calls return the previous id: a second one tells. */
+	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(uid == 0 ? 0 :
+	    gid) != (uid == 0 ? 0 : gid))
+		fatalx("cannot set the file system ids to %ld", (long)uid);
+}
+
 void
 ctl_open(struct ipipd *env)
 {
@@ -191,8 +212,10 @@ ctl_open(struct ipipd *env)
 			fatalx("control socket path too long");
 	} else
 		strlcpy(ctl_path, path, sizeof(ctl_path));
+	fs_ids(env->uid, env->gid);
 	/* The tunnel matters more than its control socket: run without. */
 	if (ctl_stale(ctl_path) == -1) {
+		fs_ids(0, 0);
 		log_warnx("control socket %s belongs to another ipipd (a "
 		    "device of the same name in another network namespace?); "
 		    "running without one: give each a path with -s",
@@ -201,11 +224,10 @@ ctl_open(struct ipipd *env)
 		return;
 	}
 	ctl_sock = ctl_bind(ctl_path);
+	fs_ids(0, 0);
 	ctl_owner = getpid();
 	if (atexit(ctl_unlink) != 0)
 		fatalx("atexit");
-	if (chown(ctl_path, (uid_t)-1, ctl_gid) == -1)
-		fatal("chown %s", ctl_path);
 	if (listen(ctl_sock, CTL_BACKLOG) == -1)
 		fatal("listen %s", ctl_path);
 	log_debug("control socket %s, group %s", ctl_path, ctl_gname);

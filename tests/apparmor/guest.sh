@@ -130,8 +130,8 @@ check "ipipctl show stats: packets through the tunnel" \
     eval 'echo "$out" | grep -Eq "^    tun-tx-packets +[1-9]"'
 out=$("$IPIPCTL" reload 2>&1)
 check "ipipctl reload: applied ($out)" eval 'echo "$out" | grep -q ": applied$"'
-check "/run/ipipd/t0.sock: mode 0660, root, _ipipd" \
-    test "$(stat -c '%a %U %G' /run/ipipd/t0.sock)" = "660 root _ipipd"
+check "/run/ipipd/t0.sock: mode 0660, _ipipd, _ipipd" \
+    test "$(stat -c '%a %U %G' /run/ipipd/t0.sock)" = "660 _ipipd _ipipd"
 
 # engine_of PID: the parent's engine child.
 engine_of() {

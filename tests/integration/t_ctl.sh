@@ -2,7 +2,7 @@
 #
 # ipipctl against two running tunnel ends in namespaces, each with its
 # socket where ipipd puts it by default (/run/ipipd/DEV.sock):
-#   - the socket: mode 0660, owner root, group _ipipd; the directory
+#   - the socket: mode 0660, owner and group _ipipd; the directory
 #     owned by the service user; gone when the daemon exits;
 #   - show and show stats, text and JSON (-j, parsed here): 100 pings
 #     each way show as at least 100 packets each way in the counters of
@@ -25,7 +25,7 @@ pair_up 4 pre "$ta" "$tb"
 
 log "=== the sockets"
 for s in "$SA" "$SB"; do
-	expect_eq "$(stat -c '%F %a %U %G' "$s")" "socket 660 root _ipipd" \
+	expect_eq "$(stat -c '%F %a %U %G' "$s")" "socket 660 _ipipd _ipipd" \
 	    "$(basename "$s"): type, mode, owner, group"
 done
 expect_eq "$(stat -c '%a %U %G' /run/ipipd)" "755 _ipipd _ipipd" \

@@ -127,7 +127,7 @@ out=$(as "$UG" "$IPIPCTL" -s "$SA" reload 2>&1)
 expect_status $? 0 "$UG (in _ipipd): reload"
 expect_eq "$out" "$ta: applied" "$UG: reload answer"
 expect_eq "$(showj mtu)" 1280 "mtu after $UG's reload"
-expect_eq "$(stat -c '%a %U %G' "$SA")" "660 root _ipipd" "socket mode and owner"
+expect_eq "$(stat -c '%a %U %G' "$SA")" "660 _ipipd _ipipd" "socket mode and owner"
 stop_ipipd "$PID_A" "$LOG_A"
 stop_ipipd "$PID_B" "$LOG_B"
 finish
