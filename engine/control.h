@@ -70,6 +70,7 @@ enum hint_cause {
 };
 
 #define HINT_LOG_MS	60000	/* one log line per cause and minute */
+#define HINT_SHOW_MS	600000	/* shown while seen in the last 10 min */
 
 struct hint {
 	uint64_t	 count;		/* packets that showed it */

@@ -92,7 +92,9 @@ show(struct engine *e, struct ctl_conn *c)
 
 	for (i = 0; i < HINT_MAX; i++) {
 		memset(&h[n], 0, sizeof(h[n]));
-		if (hint_text(e, i, h[n].text, sizeof(h[n].text)) == -1)
+		/* A cause gone for a while, such as a peer started later. */
+		if (now - e->ctl.hints[i].last_ms > HINT_SHOW_MS ||
+		    hint_text(e, i, h[n].text, sizeof(h[n].text)) == -1)
 			continue;
 		strlcpy(h[n].cause, hint_name(i), sizeof(h[n].cause));
 		h[n].count = e->ctl.hints[i].count;
