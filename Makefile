@@ -107,7 +107,7 @@ HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 MANS		 = man/ipipd.8 man/ipipd.conf.5 man/ipipctl.8
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
-		apparmor apparmor-test deb bench bench-raw deps pkgcheck
+		apparmor apparmor-test systemd-test deb bench bench-raw deps pkgcheck
 
 all: $(BINS)
 
@@ -249,6 +249,7 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	install -m 0644 dist/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf
 	install -m 0644 dist/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/ipipd.conf
 	install -m 0644 dist/example.conf $(DESTDIR)$(DOCDIR)/examples/example.conf
+	install -m 0644 dist/ambient.conf $(DESTDIR)$(DOCDIR)/examples/ambient.conf
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
@@ -262,6 +263,7 @@ uninstall:
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/ipipd.conf \
 	    $(DESTDIR)$(DOCDIR)/examples/example.conf \
+	    $(DESTDIR)$(DOCDIR)/examples/ambient.conf \
 	    $(addprefix $(DESTDIR)$(APPARMORDIR)/,$(AA_NAMES))
 	-rmdir $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DOCDIR)/examples \
 	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSCONFDIR)/ipipd 2>/dev/null
@@ -278,6 +280,11 @@ deb:
 # AppArmor in enforce mode, in the kernel VM (../shared/kernel-vm).
 apparmor-test:
 	BUILD=$(BUILD) tests/apparmor/run.sh
+
+# The package of `make deb` under systemd as PID 1, AppArmor enforcing,
+# in the kernel VM (tests/systemd/run.sh).
+systemd-test: deb
+	tests/systemd/run.sh $(DEBDIR)/ipipd_*_$(shell dpkg --print-architecture).deb
 
 clean:
 	rm -rf $(BUILD) build build-asan build-valgrind build-seccomp-debug build-deb build-offload-off

@@ -25,9 +25,9 @@
  *
  *   parent  ->  engine    IMSG_FD_TUN, IMSG_FD_RAW, IMSG_ENGINE_CONF,
  *                         IMSG_PEER, IMSG_START, IMSG_STATUS,
- *                         IMSG_FD_UDP, IMSG_ENCAP_CONF
+ *                         IMSG_FD_UDP, IMSG_ENCAP_CONF, IMSG_PING
  *   engine  ->  parent    IMSG_ENGINE_READY, IMSG_LOG, IMSG_PEER_UNREACH,
- *                         IMSG_TUN_GONE
+ *                         IMSG_TUN_GONE, IMSG_PONG
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
  *
@@ -72,6 +72,8 @@ enum imsg_type {
 	IMSG_FD_UDP,		/* fd: UDP socket;   struct msg_fd_udp */
 	IMSG_ENCAP_CONF,	/* struct msg_encap_conf */
 	IMSG_TUN_GONE,		/* no payload: the TUN device was deleted */
+	IMSG_PING,		/* struct msg_ping: answer to show you run */
+	IMSG_PONG,		/* struct msg_ping: the answer, same seq */
 	/* the control socket: see the end of this file */
 	IMSG_FD_CONTROL,	/* fd: listening socket; struct msg_fd_control */
 	IMSG_CTL_STATUS,	/* struct msg_ctl_status */
@@ -186,6 +188,14 @@ struct msg_resolve_answer {
 	uint32_t	 naddrs;	/* valid entries in addrs */
 	struct tun_addr	 addrs[RESOLVE_ADDRS_MAX];
 	char		 errstr[128];	/* gai_strerror(error), NUL ended */
+};
+
+/*
+ * The watchdog (priv_watchdog.c): the parent tells systemd it is alive
+ * only when the engine answers, so a hung engine is noticed too.
+ */
+struct msg_ping {
+	uint32_t	 seq;		/* echoed in the pong */
 };
 
 struct msg_log {
@@ -348,6 +358,7 @@ _Static_assert(sizeof(struct msg_encap_conf) == 12, "msg_encap_conf");
 _Static_assert(sizeof(struct msg_resolve_answer) ==
     8 + 20 * RESOLVE_ADDRS_MAX + 128, "msg_resolve_answer");
 _Static_assert(sizeof(struct msg_log) == 4 + LOG_LINE_MAX, "msg_log");
+_Static_assert(sizeof(struct msg_ping) == 4, "msg_ping");
 _Static_assert(sizeof(struct msg_fd_control) == 36, "msg_fd_control");
 _Static_assert(sizeof(struct msg_ctl_status) == IFNAMSIZ +
     RESOLVE_NAME_MAX + 256 + 12 + 12 + 128 + 128 +
@@ -427,6 +438,10 @@ imsg_rule(uint32_t t)
 	    IMSG_P_ENGINE | IMSG_P_RESOLVER, IMSG_P_PARENT, 0 },
 	[IMSG_STATUS] = { "status", 0,
 	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	[IMSG_PING] = { "ping", sizeof(struct msg_ping),
+	    IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_PONG] = { "pong", sizeof(struct msg_ping),
+	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_ANSWER },
 	/* The control socket.  The client's connection goes to the parent
 	 * with a request, for its credentials, and comes back with the
 	 * answer: the one fd a child sends. */

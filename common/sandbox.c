@@ -40,6 +40,7 @@
 
 #include <cap-ng.h>
 
+#include "groups.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -57,6 +58,7 @@ sandbox_chroot(const char *dir)
 static int	 in_userns;
 static uid_t	 userns_uid;
 static gid_t	 userns_gid;
+static int	 userns_ngroups;	/* supplementary groups, all userns_gid */
 
 /* 1 if the process runs as uid/gid (as seen before any user namespace). */
 static int
@@ -83,6 +85,23 @@ caps_empty(void)
 }
 
 /*
+ * In the user namespace no group is mapped: each supplementary group
+ * reads as the overflow gid, as the primary one does (getgid()).  They
+ * were checked to be the service user's own group before the unshare;
+ * here only that the list is still the same.
+ */
+static void
+groups_overflow_only(void)
+{
+	char	 why[160];
+
+	if (getgroups(0, NULL) != userns_ngroups)
+		fatalx("supplementary groups changed in the user namespace");
+	if (groups_only_own(getgid(), why, sizeof(why)) == -1)
+		fatalx("in the user namespace, %s", why);
+}
+
+/*
  * Already the service user (started by an unprivileged parent): only
  * shed whatever capabilities a user namespace gave, and the bounding
  * set while that is still allowed.
@@ -90,13 +109,16 @@ caps_empty(void)
 static void
 drop_caps_only(uid_t uid, gid_t gid)
 {
+	char	 why[160];
 	int	 cap;
 
 	if (!ids_are(uid, gid))
 		fatalx("running as uid %ld, not the service user %ld",
 		    (long)(in_userns ? userns_uid : getuid()), (long)uid);
-	if (getgroups(0, NULL) > 0)
-		fatalx("supplementary groups left");
+	if (in_userns)
+		groups_overflow_only();
+	else if (groups_only_own(gid, why, sizeof(why)) == -1)
+		fatalx("started with %s", why);
 	for (cap = 0; cap <= CAP_LAST_CAP; cap++)
 		(void)prctl(PR_CAPBSET_DROP, cap, 0, 0, 0);
 	capng_clear(CAPNG_SELECT_BOTH);
@@ -141,10 +163,16 @@ sandbox_drop_user(uid_t uid, gid_t gid)
 void
 sandbox_chroot_userns(const char *dir)
 {
+	char	 why[160];
+
 	if (getuid() != geteuid() || getgid() != getegid())
 		fatalx("real and effective ids differ");
 	userns_uid = getuid();
 	userns_gid = getgid();
+	/* Unmapped groups all look alike inside: check them now. */
+	if (groups_only_own(userns_gid, why, sizeof(why)) == -1)
+		fatalx("started with %s", why);
+	userns_ngroups = getgroups(0, NULL);
 	if (unshare(CLONE_NEWUSER) == -1)
 		fatal("unshare: an unprivileged engine needs user namespaces "
 		    "to chroot");

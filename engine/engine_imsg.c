@@ -238,6 +238,18 @@ recv_verbose(struct imsg *imsg)
 	log_setverbose(v.verbose);
 }
 
+/* The parent's watchdog asks whether the loop still turns. */
+static void
+recv_ping(struct engine *e, struct imsg *imsg)
+{
+	struct msg_ping	 p;
+
+	get_payload(imsg, &p, sizeof(p), "ping");
+	if (imsg_compose(&e->ibuf, IMSG_PONG, 0, 0, -1, &p, sizeof(p)) == -1 ||
+	    imsg_flush(&e->ibuf) == -1)
+		fatal("pong to parent");
+}
+
 static void
 engine_handle(struct engine *e, struct imsg *imsg)
 {
@@ -277,6 +289,9 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		break;
 	case IMSG_SET_VERBOSE:
 		recv_verbose(imsg);
+		break;
+	case IMSG_PING:
+		recv_ping(e, imsg);
 		break;
 	default:	/* a type the table lets through but not handled */
 		fatalx("unexpected message type %u from parent",

@@ -27,6 +27,7 @@
 #include <netinet/in.h>
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -610,6 +611,7 @@ void
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-46dnv] [-s socket] [-u user] -f file\n"
+	    "       %s [-v] [-u user] -r pid\n"
 	    "       %s [-46dnv] [-s socket] [-u user] dev device "
 	    "[local address] remote address|name\n"
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
@@ -622,7 +624,7 @@ usage(void)
 	    "\t[peer-sport port|any] [float] [keepalive seconds]]\n"
 	    "\t[address address[/len] [peer address[/len]]] ... "
 	    "[route prefix] ... [offload on|off]\n", getprogname(),
-	    getprogname());
+	    getprogname(), getprogname());
 	exit(1);
 }
 
@@ -634,6 +636,24 @@ badarg(const char *msg)
 	usage();
 }
 
+/* -r: the pid of a running ipipd, as systemd's $MAINPID gives it. */
+static pid_t
+parse_pid(const char *s)
+{
+	char	 err[128], *end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < 2 ||
+	    v > INT32_MAX) {
+		snprintf(err, sizeof(err), "bad pid '%s' for -r: the process "
+		    "id of a running ipipd", s);
+		badarg(err);
+	}
+	return (pid_t)v;
+}
+
 int
 parse_args(int argc, char **argv, struct ipipd_conf *conf)
 {
@@ -642,7 +662,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 
 	conf_defaults(conf);
 	opterr = 0;	/* our own message, with the program's short name */
-	while ((ch = getopt(argc, argv, "46df:ns:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "46df:nr:s:u:v")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -665,6 +685,9 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		case 'n':
 			conf->noaction = 1;
+			break;
+		case 'r':
+			conf->reload_pid = parse_pid(optarg);
 			break;
 		case 's':
 			/* An absolute path that fits sockaddr_un.sun_path. */
@@ -690,7 +713,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		default:
 			snprintf(err, sizeof(err), optopt == 'u' ||
-			    optopt == 'f' || optopt == 's' ?
+			    optopt == 'f' || optopt == 'r' || optopt == 's' ?
 			    "option -%c needs a value" : "unknown option -%c",
 			    optopt);
 			badarg(err);
@@ -698,6 +721,12 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 	}
 	argc -= optind;
 	argv += optind;
+	if (conf->reload_pid != 0) {
+		if (argc > 0 || conf->file[0] != '\0' || conf->noaction ||
+		    conf->foreground || conf->af_flag != AF_UNSPEC)
+			badarg("-r takes only -u and -v besides the pid");
+		return 0;
+	}
 	if (conf->file[0] != '\0') {
 		if (argc > 0) {
 			snprintf(err, sizeof(err), "unexpected '%s': with -f "

@@ -169,6 +169,8 @@ main(int argc, char *argv[])
 	parse_args(argc, argv, &env.conf);
 	env.argc = argc;
 	env.argv = argv;
+	if (env.conf.reload_pid != 0)
+		return reload_client(&env.conf);
 	if (env.conf.noaction) {
 		if (env.conf.verbose) {	/* -nv: what was parsed */
 			conf_print(stdout, &env.conf);

@@ -84,6 +84,7 @@ struct ipipd_conf {
 	unsigned int	 bad;		/* the W_* word a conflict blames */
 	int		 foreground;
 	int		 noaction;
+	pid_t		 reload_pid;	/* -r: ask this daemon to reload */
 	int		 verbose;
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
@@ -180,6 +181,15 @@ struct route_info {
 	uint8_t		 type;		/* RTN_UNICAST, RTN_LOCAL, ... */
 };
 
+/* The watchdog's ping to the engine (priv_watchdog.c). */
+struct watchdog {
+	uint64_t	 next_ms;	/* next ping due */
+	uint32_t	 seq;		/* of the last ping */
+	int		 waiting;	/* for the pong to seq */
+	pid_t		 pid;		/* the engine it went to */
+	int		 late_logged;
+};
+
 /* The parent's whole state. */
 struct ipipd {
 	struct ipipd_conf	 conf;
@@ -207,6 +217,7 @@ struct ipipd {
 	uint32_t		 resolve_backoff_ms;
 	int			 unreach_logged; /* for this remote */
 	char			 pause_why[128]; /* paused: why (ipipctl) */
+	struct watchdog		 wd;
 };
 
 /* conf_parse.c */
@@ -295,12 +306,40 @@ void	 supervise_tick(struct ipipd *, uint64_t);
 struct mnl_socket *rtnl_watch_open(void);
 void	 rtnl_watch_input(struct ipipd *);
 
-/* priv_reload.c: 0 applied, -1 refused; msg says how (may be NULL) */
+/* priv_reload.c */
 int	 priv_reload(struct ipipd *, char *, size_t);
+
+/*
+ * ipipd -r PID (reload_client.c) asks for a reload with a SIGHUP sent by
+ * sigqueue(3) carrying a token (even, not 0); the daemon answers
+ * (priv_reload_ctl.c) with RELOAD_ANSWER_SIG carrying the same token,
+ * plus RELOAD_REFUSED when it refused.  SIGURG: ignored by default, so
+ * an answer that reached a process that is not waiting does nothing.
+ */
+#define RELOAD_ANSWER_SIG	SIGURG
+#define RELOAD_REFUSED		0x1
+#define RELOAD_WAIT_S		30	/* for an answer, in all */
+#define RELOAD_RETRY_S		5	/* then ask again */
+
+/* priv_reload_ctl.c */
+struct signalfd_siginfo;
+void	 reload_signal(struct ipipd *, const struct signalfd_siginfo *);
+
+/* reload_client.c */
+int	 reload_client(const struct ipipd_conf *);
 
 /* priv_notify.c */
 void	 notify_init(void);
-void	 notify_ready(void);
+void	 notify_ready(const char *);
+void	 notify_reloading(void);
+void	 notify_watchdog(void);
+uint64_t notify_watchdog_ms(void);
+
+/* priv_watchdog.c */
+void	 watchdog_tick(struct ipipd *, uint64_t);
+void	 watchdog_pong(struct ipipd *, struct imsg *);
+uint64_t watchdog_due(const struct ipipd *);
+int	 watchdog_asked(const struct ipipd *);
 
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);

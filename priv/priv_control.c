@@ -77,34 +77,36 @@ ctl_unlink(void)
 }
 
 /*
- * The default directory, made when missing: owned by the service user,
- * which the parent is after start-up, so that it can remove its socket
- * on exit; readable by all, so ipipctl lists the sockets.  Whoever may
- * write to it could swap a socket: only root or the service user.
+ * The default directory, made when missing (tmpfiles.d makes it at
+ * boot): owned by the service user, which the parent is when it removes
+ * its socket at exit; readable by all, so that ipipctl lists the
+ * sockets.  Whoever may write to it could swap a socket: the service
+ * user only.  A root parent gives a root-owned one to the service user.
  */
 static void
 ctl_dir(const struct ipipd *env, const char *dir)
 {
 	struct stat	 st;
 
-	if (mkdir(dir, 0755) == 0) {
-		if (geteuid() == 0 && chown(dir, env->uid, env->gid) == -1)
-			fatal("chown %s", dir);
+	if (mkdir(dir, 0755) == 0)
 		log_debug("created %s", dir);
-	} else if (errno != EEXIST)
-		fatal("control socket directory %s (create it: owner %s, "
-		    "mode 0755; or give ipipd -s socket)", dir,
-		    env->conf.user);
+	else if (errno != EEXIST)
+		fatal("control socket directory %s (make it: owner %s, mode "
+		    "0755, as tmpfiles.d/ipipd.conf does; or give ipipd -s "
+		    "socket)", dir, env->conf.user);
 	if (lstat(dir, &st) == -1)
 		fatal("%s", dir);
 	if (!S_ISDIR(st.st_mode))
 		fatalx("%s is not a directory", dir);
-	if ((st.st_uid != 0 && st.st_uid != env->uid) ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+	if (st.st_uid == 0 && env->uid != 0 && geteuid() == 0) {
+		if (chown(dir, env->uid, env->gid) == -1)
+			fatal("chown %s %s", env->conf.user, dir);
+		st.st_uid = env->uid;
+	}
+	if (st.st_uid != env->uid || (st.st_mode & (S_IWGRP | S_IWOTH)))
 		fatalx("%s: owned by uid %ld with mode %04o; it must belong "
-		    "to root or %s and be writable by its owner only", dir,
-		    (long)st.st_uid, (unsigned int)st.st_mode & 07777,
-		    env->conf.user);
+		    "to %s and be writable by it only", dir, (long)st.st_uid,
+		    (unsigned int)st.st_mode & 07777, env->conf.user);
 }
 
 /*

@@ -189,8 +189,12 @@ ctl_request(struct ipipd *env, struct imsg *imsg)
 	    rq.verbose ? " verbose" : " brief", who);
 	switch (rq.type) {
 	case IMSG_CTL_RELOAD:
-		answer(env, rq.id, fd, priv_reload(env, msg, sizeof(msg)) ==
-		    0 ? CTL_OK : CTL_FAILED, "%s", msg);
+		/* What was kept for a restart is in the log. */
+		if (priv_reload(env, msg, sizeof(msg)) == 0)
+			answer(env, rq.id, fd, CTL_OK, "applied");
+		else
+			answer(env, rq.id, fd, CTL_FAILED, "refused: %s; "
+			    "nothing changed", msg);
 		break;
 	case IMSG_CTL_LOG:
 		set_verbose(env, rq.verbose);

@@ -17,16 +17,18 @@
 /*
  * The parent gives up root once everything privileged is open.  It is
  * started in one of two ways:
- *   - as root (by hand, or a plain init script): it opens what needs
+ *   - as root (by hand, an init script, or the shipped systemd unit
+ *     with a bounded capability set): it opens what needs
  *     privileges, then becomes the service user keeping CAP_NET_ADMIN;
  *   - as the service user with CAP_NET_ADMIN and CAP_NET_RAW as ambient
  *     capabilities (systemd's User= + AmbientCapabilities=, or
  *     setpriv(1)): it cannot change its ids, groups or bounding set, so
  *     it checks that whoever started it already made them right, and
  *     refuses to run otherwise.  After start-up both ways end the same:
- *     the service user, no supplementary groups, CAP_NET_ADMIN alone in
- *     the effective and permitted sets, nothing inheritable or ambient,
- *     a bounding set of at most CAP_NET_ADMIN and CAP_NET_RAW.
+ *     the service user, no supplementary group but its own primary one
+ *     (which grants nothing more), CAP_NET_ADMIN alone in the effective
+ *     and permitted sets, nothing inheritable or ambient, a bounding set
+ *     of at most CAP_NET_ADMIN and CAP_NET_RAW.
  */
 
 #include <sys/prctl.h>
@@ -40,6 +42,7 @@
 
 #include <cap-ng.h>
 
+#include "groups.h"
 #include "priv.h"
 #include "log.h"
 
@@ -86,6 +89,7 @@ cap_allowed(int cap)
 void
 priv_check_start(uid_t uid, gid_t gid)
 {
+	char	 why[160];
 	int	 cap;
 
 	if (geteuid() == 0)
@@ -95,9 +99,11 @@ priv_check_start(uid_t uid, gid_t gid)
 		fatalx("must be started as root or as the service user (uid "
 		    "%ld gid %ld), not uid %ld gid %ld", (long)uid, (long)gid,
 		    (long)geteuid(), (long)getegid());
-	if (getgroups(0, NULL) != 0)
-		fatalx("started as the service user with supplementary "
-		    "groups; start it without (setpriv --clear-groups)");
+	/* Its own group is what User= (initgroups) always leaves. */
+	if (groups_only_own(gid, why, sizeof(why)) == -1)
+		fatalx("started as the service user with %s; start it with "
+		    "no other group (setpriv --clear-groups, or --groups=%ld)",
+		    why, (long)gid);
 	capng_get_caps_process();
 	if (!capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_ADMIN) ||
 	    !capng_have_capability(CAPNG_EFFECTIVE, CAP_NET_RAW))

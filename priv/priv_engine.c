@@ -163,7 +163,7 @@ encap_desc(const struct ipipd *env, char *buf, size_t len)
 void
 engine_ready(struct ipipd *env)
 {
-	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48];
+	char	 l[ADDR_STRLEN], r[ADDR_STRLEN], e[48], up[256];
 
 	if (env->up) {
 		log_info("engine restarted, forwarding again");
@@ -171,13 +171,14 @@ engine_ready(struct ipipd *env)
 	}
 	env->up = 1;
 	encap_desc(env, e, sizeof(e));
-	log_info("tunnel up: dev %s local %s remote %s mtu %u%s%s",
-	    env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
+	snprintf(up, sizeof(up), "tunnel up: dev %s local %s remote %s mtu "
+	    "%u%s%s", env->conf.dev, addr_fmt(&env->local, l, sizeof(l)),
 	    addr_fmt(&env->remote, r, sizeof(r)), env->tun_mtu, e,
 	    env->res.tun_created ? " (temporary device)" : "");
+	log_info("%s", up);
 	warn_kernel_tunnels();
 	daemon_ready();
-	notify_ready();
+	notify_ready(up);
 	log_tee_stderr(0);
 }
 
@@ -213,6 +214,9 @@ engine_dispatch(struct ipipd *env, struct imsg *imsg)
 		break;
 	case IMSG_CTL_REQUEST:
 		ctl_request(env, imsg);
+		break;
+	case IMSG_PONG:
+		watchdog_pong(env, imsg);
 		break;
 	default:	/* a type the table lets through but not handled */
 		fatalx("engine sent unexpected message type %u",

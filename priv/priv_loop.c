@@ -129,7 +129,7 @@ handle_signal(struct ipipd *env)
 			    si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			priv_shutdown(env, 0);
 		case SIGHUP:
-			(void)priv_reload(env, NULL, 0);
+			reload_signal(env, &si);
 			break;
 		case SIGUSR1:
 			priv_log_status(env);
@@ -175,7 +175,8 @@ static unsigned int
 child_state(struct ipipd *env, struct child *c)
 {
 	if (c == &env->engine)
-		return env->engine_started ? IMSG_S_STARTED : 0;
+		return (env->engine_started ? IMSG_S_STARTED : 0) |
+		    (watchdog_asked(env) ? IMSG_S_ASKED : 0);
 	return env->resolving ? IMSG_S_ASKED : 0;
 }
 
@@ -248,7 +249,7 @@ child_output(struct child *c)
 static int
 next_timeout(struct ipipd *env, uint64_t now)
 {
-	uint64_t	 t[4], min = 0;
+	uint64_t	 t[5], min = 0;
 	int		 i;
 
 	t[0] = env->recheck_ms;
@@ -260,7 +261,8 @@ next_timeout(struct ipipd *env, uint64_t now)
 	    env->resolver.alive ? env->resolve_ms : 0;
 	t[2] = env->engine.restart_ms;
 	t[3] = env->resolver.restart_ms;
-	for (i = 0; i < 4; i++)
+	t[4] = watchdog_due(env);
+	for (i = 0; i < 5; i++)
 		if (t[i] != 0 && (min == 0 || t[i] < min))
 			min = t[i];
 	if (min == 0)
@@ -312,6 +314,7 @@ priv_loop(struct ipipd *env)
 		now = mono_ms();
 		supervise_tick(env, now);
 		peer_tick(env, now);
+		watchdog_tick(env, now);
 		ctl_tick(env);
 	}
 }

@@ -54,40 +54,22 @@ reload_read(struct ipipd *env, struct ipipd_conf *c, char *err, size_t len)
 	return conf_finish(c, err, len);
 }
 
-/* A note for the log and for ipipctl's answer (notes may be NULL). */
 static void
-reload_note(char *notes, size_t len, const char *note)
+reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new)
 {
-	log_warnx("reload: %s", note);
-	if (notes == NULL || len == 0)
-		return;
-	if (notes[0] != '\0')
-		strlcat(notes, "; ", len);
-	strlcat(notes, note, len);
-}
-
-static void
-reload_fixed(const struct ipipd_conf *old, const struct ipipd_conf *new,
-    char *notes, size_t len)
-{
-	char	 buf[96];
-
-	if (strcmp(old->dev, new->dev) != 0) {
-		snprintf(buf, sizeof(buf), "dev %s -> %s needs a restart; "
-		    "kept %s", old->dev, new->dev, old->dev);
-		reload_note(notes, len, buf);
-	}
+	if (strcmp(old->dev, new->dev) != 0)
+		log_warnx("reload: dev %s -> %s needs a restart; kept %s",
+		    old->dev, new->dev, old->dev);
 	if (!addr_eq(&old->local, &new->local))
-		reload_note(notes, len, "a new local address needs a restart; "
+		log_warnx("reload: a new local address needs a restart; "
 		    "kept the old one");
 	if ((old->flags ^ new->flags) & CONF_OFFLOAD)
-		reload_note(notes, len, "offload on/off needs a restart; "
-		    "kept it");
+		log_warnx("reload: offload on/off needs a restart; kept it");
 	/* Both families' raw sockets are open: only local pins it. */
 	if (new->af != AF_UNSPEC && old->af != new->af &&
 	    addr_is_set(&old->local))
-		reload_note(notes, len, "a new outer family needs a restart; "
-		    "kept the old one");
+		log_warnx("reload: a new outer family needs a restart; kept "
+		    "the old one");
 }
 
 /* What cannot change at run time stays as start-up made it. */
@@ -206,33 +188,19 @@ reload_check(const struct ipipd *env, struct ipipd_conf *c, char *err,
 	return reload_check_mtu(env, c, err, len);
 }
 
-static int
-reload_refused(const char *err, char *msg, size_t msglen)
-{
-	log_warnx("reload: %s; nothing changed", err);
-	if (msg != NULL)
-		snprintf(msg, msglen, "refused: %s; nothing changed", err);
-	return -1;
-}
-
-/*
- * SIGHUP, or ipipctl reload: msg (if not NULL) gets what the log says,
- * "applied" with what was kept, or why nothing changed.
- */
+/* 0 when applied; -1 when refused, with the reason in err. */
 int
-priv_reload(struct ipipd *env, char *msg, size_t msglen)
+priv_reload(struct ipipd *env, char *err, size_t len)
 {
 	struct ipipd_conf	 c;
-	char			 err[512], notes[256];
 	int			 renamed;
 
-	notes[0] = '\0';
-	if (reload_read(env, &c, err, sizeof(err)) == -1)
-		return reload_refused(err, msg, msglen);
-	reload_fixed(&env->conf, &c, notes, sizeof(notes));
+	if (reload_read(env, &c, err, len) == -1)
+		goto refused;
+	reload_fixed(&env->conf, &c);
 	reload_keep(env, &c);
-	if (reload_check(env, &c, err, sizeof(err)) == -1)
-		return reload_refused(err, msg, msglen);
+	if (reload_check(env, &c, err, len) == -1)
+		goto refused;
 	/* A new family (remote literal, mode) means choosing anew too. */
 	renamed = remote_changes(env, &c);
 	env->conf = c;
@@ -257,9 +225,8 @@ priv_reload(struct ipipd *env, char *msg, size_t msglen)
 		log_info("reload: remote is now %s", c.remote);
 	}
 	log_info("reload: configuration applied");
-	if (msg != NULL)
-		snprintf(msg, msglen, "applied%s%s%s%s", renamed ?
-		    "; remote is now " : "", renamed ? c.remote : "",
-		    notes[0] != '\0' ? "; " : "", notes);
 	return 0;
+refused:
+	log_warnx("reload: %s; nothing changed", err);
+	return -1;
 }

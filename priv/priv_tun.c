@@ -17,17 +17,66 @@
 /* Opening the TUN device: the parent does every ioctl on it. */
 
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "priv.h"
 #include "log.h"
+
+#define TUN_PATH	"/dev/net/tun"
+
+/* user:group names of a file's owner, numbers when unknown. */
+static void
+owner_name(const struct stat *st, char *buf, size_t len)
+{
+	struct passwd	*pw = getpwuid(st->st_uid);
+	struct group	*gr = getgrgid(st->st_gid);
+	char		 u[32], g[32];
+
+	if (pw == NULL)
+		snprintf(u, sizeof(u), "%ld", (long)st->st_uid);
+	if (gr == NULL)
+		snprintf(g, sizeof(g), "%ld", (long)st->st_gid);
+	snprintf(buf, len, "%s:%s", pw != NULL ? pw->pw_name : u,
+	    gr != NULL ? gr->gr_name : g);
+}
+
+/*
+ * The clone device refused us: say what it is, who we are, and the two
+ * ways out.  EPERM rather than EACCES is the device cgroup (systemd's
+ * DevicePolicy=), not the file's mode.
+ */
+static void __attribute__((noreturn))
+tun_denied(int err)
+{
+	struct stat	 st;
+	char		 own[96];
+
+	if (err == EPERM)
+		fatalx("open %s: %s: the device cgroup refuses it (under "
+		    "systemd: DeviceAllow=%s rw)", TUN_PATH, strerror(err),
+		    TUN_PATH);
+	if (stat(TUN_PATH, &st) == -1)
+		fatalx("open %s: %s", TUN_PATH, strerror(err));
+	owner_name(&st, own, sizeof(own));
+	fatalx("open %s: %s: it is mode %04o, owner %s, and ipipd runs as "
+	    "uid %ld gid %ld, which needs read and write access to it; "
+	    "start ipipd as root (it opens the device, then drops to the "
+	    "service user itself; the shipped ipipd@.service does), or give "
+	    "the device mode 0666 as udev's rule does", TUN_PATH,
+	    strerror(err), (unsigned int)(st.st_mode & 07777), own,
+	    (long)geteuid(), (long)getegid());
+}
 
 /*
  * Attach to the TUN device name, or create it.  A created device is not
@@ -43,8 +92,11 @@ priv_open_tun(const char *name, int *created, unsigned int *ifindex, int vnet)
 	int		 fd, existed;
 
 	existed = if_nametoindex(name) != 0;
-	if ((fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK)) == -1)
-		fatal("open /dev/net/tun");
+	if ((fd = open(TUN_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		if (errno == EACCES || errno == EPERM)
+			tun_denied(errno);
+		fatal("open %s", TUN_PATH);
+	}
 	memset(&ifr, 0, sizeof(ifr));
 	strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name));
 	ifr.ifr_flags = IFF_TUN | (vnet ? IFF_VNET_HDR : 0);	/* issue 8 */

@@ -30,6 +30,9 @@
  *   answer-twice  (resolver) two answers to the one question
  *   ready-early   (engine) IMSG_ENGINE_READY before any IMSG_START;
  *                 as the resolver, it never answers, so no start comes
+ *   pong-unasked  (engine) IMSG_PONG before any IMSG_PING
+ *   pong-wrong    (engine) answers the first IMSG_PING with another
+ *                 number
  *   wrong-type    (resolver) IMSG_PEER, a message only the parent sends
  *   short-log     (engine) IMSG_LOG with a 3-byte payload
  *   exit-1        (either) exits with status 1 at once, every start
@@ -175,6 +178,33 @@ read_question(struct msg_resolve_answer *ans)
 	ans->naddrs = 1;
 }
 
+/* The first watchdog ping, answered with the next number. */
+static void
+pong_wrong(void)
+{
+	struct msg_ping	 p;
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	for (;;) {
+		if ((n = imsg_get(&ibuf, &imsg)) == -1)
+			errx(1, "bad message from the parent");
+		if (n > 0) {
+			if (imsg.hdr.type == IMSG_PING &&
+			    imsg_get_data(&imsg, &p, sizeof(p)) == 0) {
+				imsg_free(&imsg);
+				break;
+			}
+			imsg_free(&imsg);
+			continue;
+		}
+		if ((n = imsg_read(&ibuf)) <= 0)
+			errx(1, "parent gone before a ping");
+	}
+	p.seq++;
+	send_msg(IMSG_PONG, &p, sizeof(p));
+}
+
 /* Until the parent closes the socket (it exits on a fatal error). */
 static void
 drain(void)
@@ -201,6 +231,12 @@ main(void)
 			send_msg(IMSG_ENGINE_READY, NULL, 0);
 		else if (strcmp(mode, "short-log") == 0)
 			send_msg(IMSG_LOG, "abc", 3);
+		else if (strcmp(mode, "pong-unasked") == 0) {
+			struct msg_ping	 p = { 7 };
+
+			send_msg(IMSG_PONG, &p, sizeof(p));
+		} else if (strcmp(mode, "pong-wrong") == 0)
+			pong_wrong();
 	} else if (strcmp(mode, "fd-noflag") == 0) {
 		for (i = 0; i < 4; i++) {
 			if ((fd = open("/dev/null", O_RDONLY)) == -1)
@@ -231,6 +267,9 @@ main(void)
 		memset(&p, 0, sizeof(p));
 		send_msg(IMSG_PEER, &p, sizeof(p));
 	} else if (strcmp(mode, "short-log") == 0) {
+		/* the resolver: silent */
+	} else if (strcmp(mode, "pong-unasked") == 0 ||
+	    strcmp(mode, "pong-wrong") == 0) {
 		/* the resolver: silent */
 	} else
 		errx(1, "unknown mode %s", mode);

@@ -14,6 +14,9 @@
 #   ready-early   the engine says it forwards before it was started
 #                 (which would let a daemonised ipipd report success):
 #                 refused
+#   pong-unasked  a watchdog answer to no ping: refused
+#   pong-wrong    a watchdog answer with another number than the ping's
+#                 (the watchdog on: WATCHDOG_USEC): refused
 #   log-forge     a newline and an escape in a log line: logged on one
 #                 line with both escaped, and the tunnel comes up
 #   wrong-type    a message type only the parent sends (the rule table
@@ -99,6 +102,16 @@ refused wrong-type "resolver sent unexpected message type"
 log "=== engine sends a log message of the wrong size"
 rogue short-log engine
 refused short-log "engine sent a malformed log message"
+
+log "=== engine answers a ping it was not sent"
+rogue pong-unasked engine resolver
+refused pong-unasked "engine sent an answer to no question \\(pong message\\)"
+
+log "=== engine answers the watchdog's ping with another number"
+# The notify socket need not exist: only a pong that passed would use it.
+rogue pong-wrong engine resolver
+NOTIFY_SOCKET=$TMPD/no.sock WATCHDOG_USEC=300000 \
+    refused pong-wrong "engine answered ping 2, not 1"
 
 log "=== resolver forges log lines"
 rogue log-forge resolver
