@@ -35,6 +35,7 @@ PKG_MISSING	:= $(shell \
 	for m in $(PKGS); do pkg-config --exists $$m 2>/dev/null || \
 	    awk -v m=$$m '!/^\#/ && $$3 == m { print $$1 }' $(DEPS_LIST); \
 	done)
+CTL_LIBS	:= $(shell pkg-config --libs libbsd-overlay 2>/dev/null)
 
 WARN		 = -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
 		   -Wmissing-prototypes -Wstrict-prototypes -Wformat=2
@@ -68,9 +69,10 @@ LDLIBS		+= $(PKG_LIBS)
 INC_common	 = -Icommon
 INC_priv	 = -Ipriv -Icommon
 INC_resolver	 = -Iresolver -Icommon
+INC_ipipctl	 = -Iipipctl -Icommon
 INC_engine	 = -Iengine -Iengine/pkt -Icommon
 INC_engine/pkt	 = -Iengine/pkt -Icommon
-INC_tests	 = -Icommon -Iengine -Iengine/pkt -Ipriv -Iresolver
+INC_tests	 = -Icommon -Iengine -Iengine/pkt -Ipriv -Iresolver -Iipipctl
 INC_tests/unit	 = $(INC_tests)
 INC_tests/helpers = $(INC_tests)
 INC_tests/fuzz	 = $(INC_tests)
@@ -81,24 +83,28 @@ PRIV_SRCS	:= $(wildcard priv/*.c)
 PKT_SRCS	:= $(wildcard engine/pkt/*.c)
 ENGINE_SRCS	:= $(wildcard engine/*.c) $(PKT_SRCS)
 RESOLVER_SRCS	:= $(wildcard resolver/*.c)
+IPIPCTL_SRCS	:= $(wildcard ipipctl/*.c)
 
 obj		 = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJS	:= $(call obj,$(COMMON_SRCS))
 PRIV_OBJS	:= $(call obj,$(PRIV_SRCS))
 ENGINE_OBJS	:= $(call obj,$(ENGINE_SRCS))
 RESOLVER_OBJS	:= $(call obj,$(RESOLVER_SRCS))
+IPIPCTL_OBJS	:= $(call obj,$(IPIPCTL_SRCS))
 # Everything but main(): what unit tests and fuzz targets link against.
 LIB_OBJS	:= $(COMMON_OBJS) \
-		   $(filter-out %/main.o,$(PRIV_OBJS) $(ENGINE_OBJS) $(RESOLVER_OBJS))
+		   $(filter-out %/main.o,$(PRIV_OBJS) $(ENGINE_OBJS) $(RESOLVER_OBJS) \
+		   $(IPIPCTL_OBJS))
 
-BINS		 = $(BUILD)/ipipd $(BUILD)/ipipd-engine $(BUILD)/ipipd-resolver
+BINS		 = $(BUILD)/ipipd $(BUILD)/ipipd-engine $(BUILD)/ipipd-resolver \
+		   $(BUILD)/ipipctl
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS	:= $(wildcard tests/helpers/*.c)
 HELPER_BINS	:= $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(HELPER_SRCS))
 
-MANS		 = man/ipipd.8 man/ipipd.conf.5
+MANS		 = man/ipipd.8 man/ipipd.conf.5 man/ipipctl.8
 
 .PHONY: all check unit asan valgrind soak demo interop install uninstall clean lint \
 		apparmor apparmor-test systemd-test deb bench bench-raw bench-tcp deps \
@@ -141,6 +147,12 @@ $(BUILD)/ipipd-engine: $(ENGINE_OBJS) $(COMMON_OBJS)
 
 $(BUILD)/ipipd-resolver: $(RESOLVER_OBJS) $(COMMON_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ipipctl: addresses, imsg and the message rules of common/, nothing of
+# the daemon.
+$(BUILD)/ipipctl: $(IPIPCTL_OBJS) $(BUILD)/obj/common/addr.o \
+    $(BUILD)/obj/common/imsg.o $(BUILD)/obj/common/imsg_rules.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -210,7 +222,7 @@ lint:
 
 # AppArmor profiles and the systemd unit carry the install paths, so they
 # are generated here (apparmor/gen.sh, dist/ipipd@.service.in).
-AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' \
+AA_NAMES	 = $(shell echo '$(SBINDIR)/ipipd' '$(SBINDIR)/ipipctl' \
 		   '$(LIBEXECDIR)/ipipd-engine' '$(LIBEXECDIR)/ipipd-resolver' | \
 		   sed 's|^/||; s| /| |g' | tr / .)
 
@@ -230,9 +242,11 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 	    $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
 	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/ipipd
 	install -m 0755 $(BUILD)/ipipd $(DESTDIR)$(SBINDIR)/ipipd
+	install -m 0755 $(BUILD)/ipipctl $(DESTDIR)$(SBINDIR)/ipipctl
 	install -m 0755 $(BUILD)/ipipd-engine $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0755 $(BUILD)/ipipd-resolver $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 man/ipipd.8 $(DESTDIR)$(MANDIR)/man8/ipipd.8
+	install -m 0644 man/ipipctl.8 $(DESTDIR)$(MANDIR)/man8/ipipctl.8
 	install -m 0644 man/ipipd.conf.5 $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5
 	for n in $(AA_NAMES); do \
 		install -m 0644 $(BUILD)/apparmor/$$n $(DESTDIR)$(APPARMORDIR)/$$n || exit 1; \
@@ -247,9 +261,11 @@ install: $(BINS) $(BUILD)/dist/ipipd@.service apparmor
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ipipd \
+	    $(DESTDIR)$(SBINDIR)/ipipctl \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-engine \
 	    $(DESTDIR)$(LIBEXECDIR)/ipipd-resolver \
 	    $(DESTDIR)$(MANDIR)/man8/ipipd.8 \
+	    $(DESTDIR)$(MANDIR)/man8/ipipctl.8 \
 	    $(DESTDIR)$(MANDIR)/man5/ipipd.conf.5 \
 	    $(DESTDIR)$(UNITDIR)/ipipd@.service \
 	    $(DESTDIR)$(SYSUSERSDIR)/ipipd.conf \

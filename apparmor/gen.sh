@@ -2,8 +2,8 @@
 #
 # apparmor/gen.sh OUTDIR SBINDIR LIBEXECDIR SYSCONFDIR APPARMORDIR
 #
-# Writes the three AppArmor profiles for binaries installed in SBINDIR
-# (ipipd) and LIBEXECDIR (ipipd-engine, ipipd-resolver) into OUTDIR, each
+# Writes the four AppArmor profiles for binaries installed in SBINDIR
+# (ipipd, ipipctl) and LIBEXECDIR (ipipd-engine, ipipd-resolver) into OUTDIR, each
 # named after its binary's path as AppArmor's tools expect
 # (/usr/sbin/ipipd -> usr.sbin.ipipd).  Paths must be absolute and free
 # of characters special to AppArmor or sed.
@@ -28,8 +28,11 @@ done
 name() { echo "${1#/}" | tr / .; }
 
 mkdir -p "$out"
-for b in ipipd ipipd-engine ipipd-resolver; do
-	if [ "$b" = ipipd ]; then dir=$sbindir; else dir=$libexecdir; fi
+for b in ipipd ipipctl ipipd-engine ipipd-resolver; do
+	case $b in
+	ipipd | ipipctl) dir=$sbindir ;;
+	*) dir=$libexecdir ;;
+	esac
 	n=$(name "$dir/$b")
 	sed -e "s|@SBINDIR@|$sbindir|g" -e "s|@LIBEXECDIR@|$libexecdir|g" \
 	    -e "s|@SYSCONFDIR@|$sysconfdir|g" -e "s|@APPARMORDIR@|$aadir|g" \

@@ -35,6 +35,8 @@ imsg_proc_name(int p)
 		return "engine";
 	case IMSG_P_RESOLVER:
 		return "resolver";
+	case IMSG_P_CLIENT:
+		return "control client";
 	}
 	return "unknown process";
 }

@@ -35,6 +35,19 @@
  *                         IMSG_TCP_PREFIX, IMSG_TCP_DOWN
  *   parent  ->  resolver  IMSG_RESOLVE, IMSG_STATUS
  *   resolver -> parent    IMSG_RESOLVE_ANSWER, IMSG_LOG
+ *
+ * The control socket (ipipctl(8)); the engine serves it:
+ *   parent  ->  engine    IMSG_FD_CONTROL, IMSG_CTL_STATUS,
+ *                         IMSG_CTL_ANSWER (with the client's socket),
+ *                         IMSG_SET_VERBOSE
+ *   engine  ->  parent    IMSG_CTL_REQUEST (with the client's socket)
+ *   parent  ->  resolver  IMSG_SET_VERBOSE
+ *   ipipctl ->  engine    IMSG_CTL_SHOW, IMSG_CTL_SHOW_STATS,
+ *                         IMSG_CTL_SHOW_CLIENTS, IMSG_CTL_RELOAD,
+ *                         IMSG_CTL_RESOLVE, IMSG_CTL_LOG
+ *   engine  ->  ipipctl   IMSG_CTL_TUNNEL, IMSG_CTL_HINT,
+ *                         IMSG_CTL_COUNTERS, IMSG_CTL_END,
+ *                         IMSG_CTL_RESULT
  */
 #ifndef IPIPD_MSG_H
 #define IPIPD_MSG_H
@@ -73,6 +86,23 @@ enum imsg_type {
 	IMSG_TCP_ASSIGN,	/* struct msg_tcp_assign */
 	IMSG_TCP_PREFIX,	/* struct msg_tcp_prefix: client got a /64 */
 	IMSG_TCP_DOWN,		/* no payload: client connection ended */
+	/* the control socket: see the end of this file */
+	IMSG_FD_CONTROL,	/* fd: listening socket; struct msg_fd_control */
+	IMSG_CTL_STATUS,	/* struct msg_ctl_status */
+	IMSG_CTL_REQUEST,	/* fd: client; struct msg_ctl_request */
+	IMSG_CTL_ANSWER,	/* struct msg_ctl_answer */
+	IMSG_SET_VERBOSE,	/* struct msg_set_verbose */
+	IMSG_CTL_SHOW,		/* no payload */
+	IMSG_CTL_SHOW_STATS,	/* no payload */
+	IMSG_CTL_SHOW_CLIENTS,	/* no payload */
+	IMSG_CTL_RELOAD,	/* no payload */
+	IMSG_CTL_RESOLVE,	/* no payload */
+	IMSG_CTL_LOG,		/* struct msg_set_verbose */
+	IMSG_CTL_TUNNEL,	/* struct ctl_tunnel */
+	IMSG_CTL_HINT,		/* struct ctl_hint */
+	IMSG_CTL_COUNTERS,	/* struct ctl_counters */
+	IMSG_CTL_END,		/* no payload: the reply is complete */
+	IMSG_CTL_RESULT,	/* struct ctl_result */
 	IMSG_MAX
 };
 
@@ -247,6 +277,144 @@ struct msg_log {
 };
 
 /*
+ * The control socket.  The parent creates it (priv/priv_control.c) and
+ * hands it to the engine, which accepts ipipctl's connections and
+ * answers them (engine/control*.c).  Every message is fixed-size: the
+ * engine drops a client whose message is not exactly the size named
+ * here.  Requests that change something (reload, resolve, log) go on to
+ * the parent with the client's socket, which checks SO_PEERCRED.
+ */
+#define CTL_SOCKET_DIR		"/run/ipipd"
+#define CTL_TEXT_MAX		320	/* NUL included */
+#define CTL_NAME_MAX		32	/* a counter's name, NUL included */
+#define CTL_COUNTERS_MAX	32	/* counters per IMSG_CTL_COUNTERS */
+#define CTL_CLIENTS_MAX		16	/* connections the engine serves */
+
+struct msg_fd_control {
+	uint32_t	 gid;		/* the control group */
+	char		 group[32];	/* its name, for messages */
+};
+
+/* msg_ctl_status.state */
+#define CTL_STATE_STARTING	0	/* resolving, not yet forwarding */
+#define CTL_STATE_UP		1
+#define CTL_STATE_PAUSED	2	/* no local address or route */
+
+/* msg_ctl_status.mtu_from */
+#define CTL_MTU_GIVEN		0	/* the mtu keyword */
+#define CTL_MTU_PATH		1	/* outer MTU minus the outer header */
+#define CTL_MTU_V6_MIN		2	/* raised to 1280 for inner IPv6 */
+
+/* What only the parent knows, sent to the engine when it changes. */
+struct msg_ctl_status {
+	char		 dev[IFNAMSIZ];
+	char		 remote_name[RESOLVE_NAME_MAX];
+	char		 file[256];	/* -f, or "" */
+	char		 mode[12];	/* any, ipip, sit, ... */
+	char		 role[12];	/* peer */
+	char		 pause_why[128];	/* CTL_STATE_PAUSED: why */
+	char		 resolve_err[128];	/* last answer's error, or "" */
+	struct tun_addr	 local;
+	struct tun_addr	 remote;
+	struct tun_addr	 resolved[RESOLVE_ADDRS_MAX];	/* last answer */
+	uint64_t	 start_ms;	/* CLOCK_MONOTONIC: daemon start */
+	uint64_t	 up_ms;		/* first forwarding, 0: not yet */
+	uint64_t	 resolve_ms;	/* last answer, 0: none yet */
+	uint32_t	 pid;		/* the parent's */
+	uint32_t	 nresolved;
+	uint32_t	 tun_mtu;
+	uint32_t	 outer_mtu;
+	uint32_t	 outer_hdr;	/* bytes of outer header */
+	uint32_t	 engine_restarts;
+	uint32_t	 resolver_restarts;
+	uint32_t	 resolve_interval;	/* seconds */
+	int32_t		 verbose;
+	uint16_t	 listen_port;	/* encap fou|gue */
+	uint16_t	 dport;
+	uint16_t	 peer_sport;	/* 0: any */
+	uint8_t		 state;		/* CTL_STATE_* */
+	uint8_t		 mtu_from;	/* CTL_MTU_* */
+	uint8_t		 encap;		/* ENCAP_* */
+	uint8_t		 encap_flags;	/* ENCAP_F_* */
+	uint8_t		 pad[2];
+};
+
+/* engine -> parent: a client's request; the client's socket rides on it */
+struct msg_ctl_request {
+	uint32_t	 id;		/* the engine's, echoed in the answer */
+	uint32_t	 type;		/* IMSG_CTL_RELOAD, _RESOLVE or _LOG */
+	int32_t		 verbose;	/* IMSG_CTL_LOG */
+};
+
+/* ctl_result.status */
+#define CTL_OK			0
+#define CTL_FAILED		1	/* the request failed: text says why */
+#define CTL_DENIED		2	/* not allowed for this client */
+#define CTL_UNSUPPORTED		3	/* no such request here */
+
+struct ctl_result {
+	int32_t		 status;	/* CTL_* */
+	char		 text[CTL_TEXT_MAX];	/* NUL ended, printable */
+};
+
+struct msg_ctl_answer {
+	uint32_t	 id;
+	struct ctl_result r;
+};
+
+struct msg_set_verbose {
+	int32_t		 verbose;	/* 0 brief, 1 verbose (debug) */
+};
+
+/* ipipctl show: one per tunnel, the parent's status and the engine's */
+struct ctl_tunnel {
+	struct msg_ctl_status st;	/* as the parent last sent it */
+	uint64_t	 uptime_s;	/* since first forwarding, 0: not up */
+	uint64_t	 daemon_s;	/* since the daemon started */
+	uint64_t	 resolve_age_s;	/* since the last answer */
+	uint64_t	 engine_s;	/* since the engine (its counters) started */
+	uint32_t	 pmtu;		/* path MTU now (ICMP may lower it) */
+	uint32_t	 pmtu_expires_s;	/* lowered: seconds until reset */
+	uint32_t	 nhints;	/* IMSG_CTL_HINT messages that follow */
+	struct tun_addr	 peer;		/* where packets go (float moves it) */
+	uint16_t	 peer_port;	/* encap fou|gue: the peer's port now */
+	uint8_t		 tun_gone;	/* the TUN device was deleted */
+	uint8_t		 pad;
+	uint32_t	 pad2;
+};
+
+/* A likely misconfiguration the drops point at (engine/hints.c). */
+struct ctl_hint {
+	char		 cause[CTL_NAME_MAX];	/* stable name */
+	char		 text[CTL_TEXT_MAX];
+	uint64_t	 count;		/* packets that showed it */
+	uint64_t	 age_s;		/* since the last one */
+};
+
+/* ctl_counter.group */
+#define CTL_GROUP_TRAFFIC	0
+#define CTL_GROUP_FRAGMENTS	1
+#define CTL_GROUP_ICMP		2
+#define CTL_GROUP_UDP		3
+#define CTL_GROUP_DROPS		4
+#define CTL_GROUP_OFFLOAD	5
+#define CTL_GROUP_CONTROL	6
+#define CTL_GROUP_MAX		7
+
+struct ctl_counter {
+	char		 name[CTL_NAME_MAX - 2];	/* stable, NUL ended */
+	uint8_t		 group;		/* CTL_GROUP_* */
+	uint8_t		 pad;
+	uint64_t	 value;
+};
+
+struct ctl_counters {
+	uint32_t	 n;		/* valid entries */
+	uint32_t	 pad;
+	struct ctl_counter c[CTL_COUNTERS_MAX];
+};
+
+/*
  * The payloads are copied as they are between processes of one build:
  * a size that changes by accident (padding, a field added) is caught
  * here, not by a peer refusing every message.
@@ -270,11 +438,29 @@ _Static_assert(sizeof(struct msg_tcp_assign_req) == 140,
 _Static_assert(sizeof(struct msg_tcp_assign) == 28, "msg_tcp_assign");
 _Static_assert(sizeof(struct msg_tcp_prefix) == 16, "msg_tcp_prefix");
 _Static_assert(sizeof(struct msg_ping) == 4, "msg_ping");
+_Static_assert(sizeof(struct msg_fd_control) == 36, "msg_fd_control");
+_Static_assert(sizeof(struct msg_ctl_status) == IFNAMSIZ +
+    RESOLVE_NAME_MAX + 256 + 12 + 12 + 128 + 128 +
+    20 * (2 + RESOLVE_ADDRS_MAX) + 3 * 8 + 9 * 4 + 3 * 2 + 6,
+    "msg_ctl_status");
+_Static_assert(sizeof(struct msg_ctl_request) == 12, "msg_ctl_request");
+_Static_assert(sizeof(struct ctl_result) == 4 + CTL_TEXT_MAX, "ctl_result");
+_Static_assert(sizeof(struct msg_ctl_answer) == 8 + CTL_TEXT_MAX,
+    "msg_ctl_answer");
+_Static_assert(sizeof(struct msg_set_verbose) == 4, "msg_set_verbose");
+_Static_assert(sizeof(struct ctl_tunnel) == sizeof(struct msg_ctl_status) +
+    4 * 8 + 3 * 4 + 20 + 4 + 4, "ctl_tunnel");
+_Static_assert(sizeof(struct ctl_hint) == CTL_NAME_MAX + CTL_TEXT_MAX + 16,
+    "ctl_hint");
+_Static_assert(sizeof(struct ctl_counter) == CTL_NAME_MAX + 8, "ctl_counter");
+_Static_assert(sizeof(struct ctl_counters) == 8 + CTL_COUNTERS_MAX *
+    sizeof(struct ctl_counter), "ctl_counters");
 
 /* The processes, as senders and receivers of a rule. */
 #define IMSG_P_PARENT		0x01
 #define IMSG_P_ENGINE		0x02
 #define IMSG_P_RESOLVER		0x04
+#define IMSG_P_CLIENT		0x08	/* ipipctl, on the control socket */
 
 /* When a message is allowed (struct imsg_rule.flags). */
 #define IMSG_R_FD		0x01	/* with an fd, always; else never */
@@ -352,6 +538,41 @@ imsg_rule(uint32_t t)
 	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
 	[IMSG_TCP_DOWN] = { "connection down", 0,
 	    IMSG_P_ENGINE, IMSG_P_PARENT, IMSG_R_STARTED },
+	/* The control socket.  The client's connection goes to the parent
+	 * with a request, for its credentials, and comes back with the
+	 * answer: the one fd a child sends. */
+	[IMSG_FD_CONTROL] = { "control socket",
+	    sizeof(struct msg_fd_control), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_CTL_STATUS] = { "control status",
+	    sizeof(struct msg_ctl_status), IMSG_P_PARENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_REQUEST] = { "control request",
+	    sizeof(struct msg_ctl_request), IMSG_P_ENGINE, IMSG_P_PARENT,
+	    IMSG_R_FD },
+	[IMSG_CTL_ANSWER] = { "control answer",
+	    sizeof(struct msg_ctl_answer), IMSG_P_PARENT, IMSG_P_ENGINE,
+	    IMSG_R_FD },
+	[IMSG_SET_VERBOSE] = { "log level", sizeof(struct msg_set_verbose),
+	    IMSG_P_PARENT, IMSG_P_ENGINE | IMSG_P_RESOLVER, 0 },
+	[IMSG_CTL_SHOW] = { "show", 0, IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_SHOW_STATS] = { "show stats", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_SHOW_CLIENTS] = { "show clients", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_RELOAD] = { "reload", 0, IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_RESOLVE] = { "resolve", 0,
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_LOG] = { "log", sizeof(struct msg_set_verbose),
+	    IMSG_P_CLIENT, IMSG_P_ENGINE, 0 },
+	[IMSG_CTL_TUNNEL] = { "tunnel", sizeof(struct ctl_tunnel),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_HINT] = { "hint", sizeof(struct ctl_hint),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_COUNTERS] = { "counters", sizeof(struct ctl_counters),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_END] = { "end", 0, IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_RESULT] = { "result", sizeof(struct ctl_result),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
 	};
 
 	return t < IMSG_MAX && rules[t].name != NULL ? &rules[t] : NULL;

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "control.h"
 #include "imsg.h"
 #include "ipipd_msg.h"
 #include "offload.h"
@@ -180,6 +181,7 @@ struct engine {
 	uint64_t		 keepalive_ms;	/* next one due, 0: none */
 	struct offload_state	 off;		/* TUN offloads: offload.h */
 	struct tcp_engine	*tcp;		/* encap tcp, serve tcp */
+	struct control		 ctl;		/* ipipctl: control.h */
 };
 
 /* Index of e->raw and e->udp by outer family, of e->raw by protocol. */
@@ -283,8 +285,8 @@ void	 tun_icmp_v6(struct engine *, const uint8_t *, size_t, uint8_t,
 	    uint8_t, uint32_t);
 
 /* peer_unreach.c */
-void	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
-void	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
+int	 peer_unreach_note(struct engine *, const uint8_t *, size_t, int);
+int	 peer_unreach_note_dst(struct engine *, const struct tun_addr *);
 
 /* pmtu.c */
 void	 pmtu_reset(struct pmtu *, uint32_t);

@@ -198,6 +198,50 @@ recv_start(struct engine *e)
 	log_debug("forwarding");
 }
 
+/* The control socket (ipipctl): the listening fd, the parent's view. */
+static void
+recv_fd_control(struct engine *e, struct imsg *imsg)
+{
+	struct msg_fd_control	 m;
+	int			 fd;
+
+	get_payload(imsg, &m, sizeof(m), "control fd");
+	if (memchr(m.group, '\0', sizeof(m.group)) == NULL)
+		fatalx("control fd message with an unended group name");
+	if ((fd = imsg_get_fd(imsg)) == -1)
+		fatalx("control fd message without an fd");
+	control_set_listener(e, fd, m.group);
+}
+
+static void
+recv_ctl_status(struct engine *e, struct imsg *imsg)
+{
+	struct msg_ctl_status	 st;
+
+	get_payload(imsg, &st, sizeof(st), "control status");
+	if (memchr(st.dev, '\0', sizeof(st.dev)) == NULL ||
+	    memchr(st.remote_name, '\0', sizeof(st.remote_name)) == NULL ||
+	    memchr(st.file, '\0', sizeof(st.file)) == NULL ||
+	    memchr(st.mode, '\0', sizeof(st.mode)) == NULL ||
+	    memchr(st.role, '\0', sizeof(st.role)) == NULL ||
+	    memchr(st.pause_why, '\0', sizeof(st.pause_why)) == NULL ||
+	    memchr(st.resolve_err, '\0', sizeof(st.resolve_err)) == NULL ||
+	    st.nresolved > RESOLVE_ADDRS_MAX || st.state > CTL_STATE_PAUSED)
+		fatalx("control status out of range");
+	e->ctl.st = st;
+}
+
+static void
+recv_verbose(struct imsg *imsg)
+{
+	struct msg_set_verbose	 v;
+
+	get_payload(imsg, &v, sizeof(v), "log level");
+	if (v.verbose < 0 || v.verbose > 2)
+		fatalx("log level %d out of range", v.verbose);
+	log_setverbose(v.verbose);
+}
+
 /* The parent's watchdog asks whether the loop still turns. */
 static void
 recv_ping(struct engine *e, struct imsg *imsg)
@@ -237,6 +281,18 @@ engine_handle(struct engine *e, struct imsg *imsg)
 		break;
 	case IMSG_STATUS:
 		engine_log_status(e);
+		break;
+	case IMSG_FD_CONTROL:
+		recv_fd_control(e, imsg);
+		break;
+	case IMSG_CTL_STATUS:
+		recv_ctl_status(e, imsg);
+		break;
+	case IMSG_CTL_ANSWER:
+		control_answer(e, imsg);
+		break;
+	case IMSG_SET_VERBOSE:
+		recv_verbose(imsg);
 		break;
 	case IMSG_PING:
 		recv_ping(e, imsg);

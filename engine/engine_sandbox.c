@@ -22,6 +22,7 @@
  */
 
 #include <sys/mman.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <seccomp.h>
@@ -77,6 +78,9 @@ engine_seccomp_install(void)
 	    i++)
 		rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 		    engine_syscalls[i], 0);
+	/* ipipctl's clients, on the socket the parent passed. */
+	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(accept4), 1,
+	    SCMP_A3(SCMP_CMP_EQ, SOCK_NONBLOCK | SOCK_CLOEXEC));
 	/* Memory for malloc, never executable. */
 	rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));

@@ -101,6 +101,7 @@ engine_init(struct engine *e)
 		fatal("packet buffers");
 	offload_init(e);
 	tcp_engine_preinit(e);	/* before the sandbox: epoll, jansson */
+	control_init(e);
 	imsg_init(&e->ibuf, IPIPD_CHILD_FD);
 }
 
@@ -168,11 +169,27 @@ tun_gone(struct engine *e, short revents)
 		fatal("TUN device report to parent");
 }
 
+/* After poll: the TUN device and the outer sockets (pfd from 1 on). */
+static void
+forward_events(struct engine *e, struct pollfd *pfd, int nnet, int a)
+{
+	int	 i;
+
+	if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		tun_gone(e, pfd[0].revents);
+		return;
+	}
+	if (pfd[0].revents & POLLIN)
+		tun_read(e);
+	for (i = 1; i <= nnet; i++)
+		net_input(e, &pfd[i], a, i - 1);
+}
+
 static void
 engine_loop(struct engine *e)
 {
-	struct pollfd	 pfd[2 + RAW_PROTOS + UDP_SOCKS];
-	int		 n, i, a = 0, timeout, fwd;
+	struct pollfd	 pfd[2 + RAW_PROTOS + UDP_SOCKS + CTL_POLLFDS];
+	int		 n, a = 0, timeout, fwd, nnet = 0, c0;
 
 	for (;;) {
 		if (e->started && e->encap.type == ENCAP_TCP)
@@ -186,9 +203,14 @@ engine_loop(struct engine *e)
 			pfd[n++].events = POLLIN;
 			/* Only the current outer family's sockets. */
 			a = af_index(e->peer.remote.af);
-			n += net_fds(e, pfd + n);
+			nnet = net_fds(e, pfd + n);
+			n += nnet;
 		}
-		timeout = fwd ? tx_udp_keepalive(e, mono_ms()) : -1;
+		/* ipipctl's clients, served while starting too. */
+		c0 = n;
+		n += control_pollfds(e, pfd + n);
+		timeout = control_timeout(e, fwd ? tx_udp_keepalive(e,
+		    mono_ms()) : -1);
 		if (poll(pfd, n, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -197,16 +219,9 @@ engine_loop(struct engine *e)
 		/* POLLNVAL too: the read fails and says why. */
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))
 			engine_dispatch_imsg(e);
-		if (!fwd || n == 1)
-			continue;
-		if (pfd[1].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			tun_gone(e, pfd[1].revents);
-			continue;
-		}
-		if (pfd[1].revents & POLLIN)
-			tun_read(e);
-		for (i = 2; i < n; i++)
-			net_input(e, &pfd[i], a, i - 2);
+		if (fwd)
+			forward_events(e, pfd + 1, nnet, a);
+		control_events(e, pfd + c0, n - c0);
 	}
 }
 

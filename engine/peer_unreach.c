@@ -65,21 +65,25 @@ unreach_count(struct engine *e)
 		fatal("unreachable report to parent");
 }
 
-/* Raw sockets: the error quotes our outer packet, q. */
-void
+/* Raw sockets: the error quotes our outer packet, q.  1 if to the remote. */
+int
 peer_unreach_note(struct engine *e, const uint8_t *q, size_t len, int af)
 {
-	if (quote_to_remote(e, q, len, af))
-		unreach_count(e);
+	if (!quote_to_remote(e, q, len, af))
+		return 0;
+	unreach_count(e);
+	return 1;
 }
 
 /*
  * UDP sockets: the quote starts after the UDP header, so the outer
  * destination is the one the kernel reported with the error, dst.
  */
-void
+int
 peer_unreach_note_dst(struct engine *e, const struct tun_addr *dst)
 {
-	if (addr_is_set(dst) && addr_eq(dst, &e->peer.remote))
-		unreach_count(e);
+	if (!addr_is_set(dst) || !addr_eq(dst, &e->peer.remote))
+		return 0;
+	unreach_count(e);
+	return 1;
 }

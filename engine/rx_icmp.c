@@ -159,19 +159,26 @@ errq_dst(const struct msghdr *m, int af, struct tun_addr *dst)
 	}
 }
 
-/* Is it about a packet to the remote?  Then the remote may have moved. */
+/*
+ * Is it about a packet to the remote?  Then the remote may have moved,
+ * or has nothing listening (a hint: hints.c).
+ */
 static void
-note_unreach(struct engine *e, const struct msghdr *m, const uint8_t *q,
-    size_t len, int af, int udp)
+note_unreach(struct engine *e, const struct msghdr *m,
+    const struct sock_extended_err *ee, const uint8_t *q, size_t len, int af,
+    int udp)
 {
 	struct tun_addr	 dst;
+	int		 remote;
 
-	if (!udp) {
-		peer_unreach_note(e, q, len, af);
-		return;
+	if (!udp)
+		remote = peer_unreach_note(e, q, len, af);
+	else {
+		errq_dst(m, af, &dst);
+		remote = peer_unreach_note_dst(e, &dst);
 	}
-	errq_dst(m, af, &dst);
-	peer_unreach_note_dst(e, &dst);
+	if (remote)
+		hint_unreach(e, ee, q, len, udp);
 }
 
 static void
@@ -210,7 +217,7 @@ handle_error(struct engine *e, const struct msghdr *m,
 	    ee->ee_type == ICMP_UNREACH) ||
 	    (ee->ee_origin == SO_EE_ORIGIN_ICMP6 &&
 	    ee->ee_type == ICMP6_DST_UNREACH))
-		note_unreach(e, m, q, len, af, udp);
+		note_unreach(e, m, ee, q, len, af, udp);
 	relay_unreachable(e, q, len, af, udp);
 }
 

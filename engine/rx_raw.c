@@ -126,6 +126,8 @@ rx_raw(struct engine *e, int ai, int pj)
 		    pkt, rx.msgs[i].msg_len, &res);
 		if (why != DROP_NONE) {
 			e->stats.drops[why]++;
+			hint_raw_drop(e, why, ai, raw_protos[pj],
+			    &rx.msgs[i].msg_hdr, pkt, rx.msgs[i].msg_len);
 			continue;
 		}
 		tun_deliver(e, pkt + res.off, res.len,

@@ -178,6 +178,7 @@ udp_rx_buffer(struct engine *e, int v6, struct msghdr *m, uint8_t *pkt,
 		why = udp_rx_one(e, &um, tos, pkt + off, dlen, &res);
 		if (why != DROP_NONE) {
 			e->stats.drops[why]++;
+			hint_udp_drop(e, why, &um, pkt + off, dlen);
 			continue;
 		}
 		tun_deliver(e, pkt + off + res.off, res.len,

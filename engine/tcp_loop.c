@@ -28,6 +28,7 @@
 #include <sys/epoll.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -191,7 +192,8 @@ tcp_loop(struct engine *e)
 {
 	struct tcp_engine	*t = e->tcp;
 	struct epoll_event	 evs[TCP_EVENTS];
-	int			 n, i, timeout;
+	struct pollfd		 pfd[1 + CTL_POLLFDS];
+	int			 n, nc, i, timeout;
 
 	ep(t, EPOLL_CTL_ADD, e->ibuf.fd, EPOLLIN, ev_data(EV_IMSG, 0, 0));
 	if (t->conf.role == TCP_ROLE_SERVER) {
@@ -199,17 +201,33 @@ tcp_loop(struct engine *e)
 		tcp_listen_poll(e, 1);
 	}
 	for (;;) {
-		timeout = timers(e, mono_ms());
+		timeout = control_timeout(e, timers(e, mono_ms()));
 		if (e->ibuf.w.queued > 0 && imsg_flush(&e->ibuf) == -1)
 			fatal("write to parent");
-		n = epoll_wait(t->epfd, evs, TCP_EVENTS, timeout);
-		if (n == -1) {
+		/*
+		 * ipipctl's few clients are polled beside the epoll set,
+		 * whose fd is readable whenever one of its events is ready:
+		 * one wait for both, and the control code stays the same
+		 * in every role.
+		 */
+		pfd[0].fd = t->epfd;
+		pfd[0].events = POLLIN;
+		nc = control_pollfds(e, pfd + 1);
+		if (poll(pfd, 1 + nc, timeout) == -1) {
 			if (errno == EINTR)
 				continue;
-			fatal("epoll_wait");
+			fatal("poll");
+		}
+		n = 0;
+		if (pfd[0].revents & POLLIN &&
+		    (n = epoll_wait(t->epfd, evs, TCP_EVENTS, 0)) == -1) {
+			if (errno != EINTR)
+				fatal("epoll_wait");
+			n = 0;
 		}
 		for (i = 0; i < n; i++)
 			dispatch(e, &evs[i]);
 		tcp_flush_dirty(e);
+		control_events(e, pfd + 1, nc);
 	}
 }

@@ -626,9 +626,9 @@ conf_outer_hdrlen(const struct ipipd_conf *c, int af)
 void
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-46dnv] [-u user] -f file\n"
+	fprintf(stderr, "usage: %s [-46dnv] [-s socket] [-u user] -f file\n"
 	    "       %s [-v] [-u user] -r pid\n"
-	    "       %s [-46dnv] [-u user] dev device "
+	    "       %s [-46dnv] [-s socket] [-u user] dev device "
 	    "[local address] remote address|name\n"
 	    "\t[mtu mtu] [mode any|ipip|sit|ip6ip6|ipip6|mplsip] "
 	    "[ttl n|inherit]\n"
@@ -686,7 +686,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 
 	conf_defaults(conf);
 	opterr = 0;	/* our own message, with the program's short name */
-	while ((ch = getopt(argc, argv, "46df:nr:u:v")) != -1) {
+	while ((ch = getopt(argc, argv, "46df:nr:s:u:v")) != -1) {
 		switch (ch) {
 		case '4':
 		case '6':
@@ -713,6 +713,16 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 		case 'r':
 			conf->reload_pid = parse_pid(optarg);
 			break;
+		case 's':
+			/* An absolute path that fits sockaddr_un.sun_path. */
+			if (optarg[0] != '/' || strlcpy(conf->control, optarg,
+			    sizeof(conf->control)) >= sizeof(conf->control)) {
+				snprintf(err, sizeof(err), "bad socket '%s': an "
+				    "absolute path of at most %zu bytes",
+				    optarg, sizeof(conf->control) - 1);
+				badarg(err);
+			}
+			break;
 		case 'u':
 			if (strlen(optarg) == 0 ||
 			    strlen(optarg) >= sizeof(conf->user)) {
@@ -727,7 +737,7 @@ parse_args(int argc, char **argv, struct ipipd_conf *conf)
 			break;
 		default:
 			snprintf(err, sizeof(err), optopt == 'u' ||
-			    optopt == 'f' || optopt == 'r' ?
+			    optopt == 'f' || optopt == 'r' || optopt == 's' ?
 			    "option -%c needs a value" : "unknown option -%c",
 			    optopt);
 			badarg(err);

@@ -197,6 +197,7 @@ main(int argc, char *argv[])
 	}
 	env.sigfd = signals_setup();
 	open_privileged(&env);
+	ctl_open(&env);
 	/* Addresses and routes we add go again however we exit. */
 	if (atexit(ifaddr_remove_all) != 0)
 		fatalx("atexit");

@@ -90,6 +90,7 @@ struct ipipd_conf {
 	char		 user[64];
 	char		 file[256];	/* -f, or empty */
 	char		 chroot[256];
+	char		 control[108];	/* -s: control socket; "": default */
 	/* encap fou|gue (conf_encap.c) */
 	uint8_t		 encap;		/* ENCAP_* */
 	uint8_t		 encap_flags;	/* ENCAP_F_* */
@@ -217,6 +218,7 @@ struct ipipd {
 	int			 resolve_failing; /* last answer failed */
 	uint32_t		 resolve_backoff_ms;
 	int			 unreach_logged; /* for this remote */
+	char			 pause_why[128]; /* paused: why (ipipctl) */
 	struct watchdog		 wd;
 };
 
@@ -370,6 +372,18 @@ void	 engine_push_start(struct ipipd *);
 void	 engine_push_conf(struct ipipd *);
 void	 engine_ready(struct ipipd *);
 void	 engine_dispatch(struct ipipd *, struct imsg *);
+
+/* priv_control.c, priv_ctl_status.c, priv_ctl_request.c: ipipctl(8) */
+void	 ctl_open(struct ipipd *);
+void	 ctl_tick(struct ipipd *);
+void	 ctl_request(struct ipipd *, struct imsg *);
+void	 ctl_resolved(struct ipipd *, const struct msg_resolve_answer *);
+void	 ctl_engine_lost(void);
+void	 ctl_status_resolved(const struct msg_resolve_answer *);
+void	 ctl_send_verbose(struct child *);
+const char *ctl_group_name(void);
+gid_t	 ctl_group(void);
+int	 ctl_fd(void);
 
 /* priv_daemon.c */
 void	 daemon_begin(void);

@@ -224,6 +224,9 @@ engine_dispatch(struct ipipd *env, struct imsg *imsg)
 	case IMSG_TUN_GONE:
 		tun_gone(env);
 		break;
+	case IMSG_CTL_REQUEST:
+		ctl_request(env, imsg);
+		break;
 	case IMSG_PONG:
 		watchdog_pong(env, imsg);
 		break;

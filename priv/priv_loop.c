@@ -180,6 +180,17 @@ child_state(struct ipipd *env, struct child *c)
 	return env->resolving ? IMSG_S_ASKED : 0;
 }
 
+static int
+fds_queued(struct imsgbuf *ibuf)
+{
+	struct imsg_fd	*f;
+	int		 n = 0;
+
+	TAILQ_FOREACH(f, &ibuf->fds, entry)
+		n++;
+	return n;
+}
+
 /* Read what a child sent and handle each complete message. */
 static void
 child_input(struct ipipd *env, struct child *c,
@@ -204,13 +215,6 @@ child_input(struct ipipd *env, struct child *c,
 		child_lost(env, c);
 		return;
 	}
-	/*
-	 * No child sends the parent an fd.  One sent with a message not
-	 * flagged as carrying it would wait in the queue, unclaimed and
-	 * open, until the child dies: refuse it as soon as it arrives.
-	 */
-	if (!TAILQ_EMPTY(&c->ibuf.fds))
-		fatalx("%s sent an unexpected fd", c->name);
 	for (;;) {
 		if ((n = imsg_get(&c->ibuf, &imsg)) == -1)
 			fatalx("%s sent a malformed message stream", c->name);
@@ -223,6 +227,14 @@ child_input(struct ipipd *env, struct child *c,
 		dispatch(env, &imsg);
 		imsg_free(&imsg);
 	}
+	/*
+	 * Only the engine's control requests carry an fd (the table).  One
+	 * sent with a message not flagged as carrying it would wait in the
+	 * queue, unclaimed and open, until the child dies: refuse it.  Only
+	 * a message still incomplete may have its fd here already.
+	 */
+	if (fds_queued(&c->ibuf) > (c->ibuf.r.wpos > 0 ? 1 : 0))
+		fatalx("%s sent an unexpected fd", c->name);
 }
 
 static void
@@ -311,5 +323,6 @@ priv_loop(struct ipipd *env)
 		peer_tick(env, now);
 		watchdog_tick(env, now);
 		tcp_priv_tick(env, now);
+		ctl_tick(env);
 	}
 }

@@ -222,6 +222,8 @@ peer_recheck(struct ipipd *env)
 		    addr_fmt(&env->remote, r, sizeof(r)), mtu,
 		    env->paused ? ": tunnel resumed" : "");
 	env->paused = why != NULL;
+	strlcpy(env->pause_why, why != NULL ? why : "",
+	    sizeof(env->pause_why));
 	env->local = local;
 	env->outer_mtu = mtu;
 	follow_tun_mtu(env);

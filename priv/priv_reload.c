@@ -87,6 +87,7 @@ reload_keep(const struct ipipd *env, struct ipipd_conf *c)
 	strlcpy(c->user, env->conf.user, sizeof(c->user));
 	strlcpy(c->chroot, env->conf.chroot, sizeof(c->chroot));
 	strlcpy(c->file, env->conf.file, sizeof(c->file));
+	strlcpy(c->control, env->conf.control, sizeof(c->control));
 }
 
 /* A new name, or a new family to look it up in: resolve it again. */

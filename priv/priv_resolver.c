@@ -94,6 +94,7 @@ resolver_dispatch(struct ipipd *env, struct imsg *imsg)
 		if (imsg_get_data(imsg, &ans, sizeof(ans)) == -1)
 			fatalx("resolver sent a malformed answer");
 		peer_resolved(env, &ans);
+		ctl_resolved(env, &ans);
 		break;
 	case IMSG_LOG:
 		child_log(&env->resolver, imsg);

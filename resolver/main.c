@@ -83,11 +83,21 @@ resolver_handle(struct imsg *imsg)
 {
 	struct msg_resolve		 req;
 	struct msg_resolve_answer	 ans;
+	struct msg_set_verbose		 v;
 
-	/* The rules of ipipd_msg.h held: IMSG_STATUS or IMSG_RESOLVE. */
+	/* The rules of ipipd_msg.h held: IMSG_STATUS, _SET_VERBOSE or
+	 * _RESOLVE. */
 	if (imsg->hdr.type == IMSG_STATUS) {
 		log_info("status: %llu lookups, %llu failed", lookups,
 		    lookups_failed);
+		return;
+	}
+	if (imsg->hdr.type == IMSG_SET_VERBOSE) {
+		/* ipipctl log verbose|brief, through the parent. */
+		if (imsg_get_data(imsg, &v, sizeof(v)) == -1 ||
+		    v.verbose < 0 || v.verbose > 2)
+			fatalx("malformed log level message");
+		log_setverbose(v.verbose);
 		return;
 	}
 	if (imsg_get_data(imsg, &req, sizeof(req)) == -1)

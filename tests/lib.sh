@@ -22,6 +22,7 @@ case $BUILD in
 *) BUILD=$TOPDIR/$BUILD ;;
 esac
 IPIPD=$BUILD/ipipd
+IPIPCTL=$BUILD/ipipctl
 PYTHON=/usr/bin/python3		# the one with scapy; never a bare python3
 WIREDIR=$TOPDIR/tests/wire
 
@@ -45,6 +46,7 @@ _DAEMON_PIDS=()
 _ETC_NETNS=()
 _ERRORS=0
 _CLEANED=0
+_AT_CLEANUP=()
 
 TMPD=$(mktemp -d "/tmp/$RUNID.XXXXXX") || {
 	echo "FAIL: mktemp" >&2
@@ -247,12 +249,19 @@ cleanup() {
 		rm -rf -- "$d"
 	done
 	rmdir /etc/netns 2>/dev/null
+	for d in "${_AT_CLEANUP[@]+"${_AT_CLEANUP[@]}"}"; do
+		eval "$d"
+	done
 	if [ -n "${KEEP_TMP:-}" ]; then
 		echo "cleanup: keeping $TMPD" >&2
 	else
 		rm -rf -- "$TMPD"
 	fi
 }
+
+# at_cleanup CMD: run CMD (eval'd) at cleanup, after the daemons and
+# namespaces are gone (e.g. userdel of a user the test made).
+at_cleanup() { _AT_CLEANUP+=("$1"); }
 
 _on_exit() {
 	local rc=$?
@@ -617,4 +626,18 @@ hold_b() {
 		cat "$TMPD/hold.log"
 		die "wire.py hold did not start"
 	}
+}
+
+# ------------------------------------------------------------- ipipctl
+
+need_ipipctl() {
+	[ -x "$IPIPCTL" ] || die "$IPIPCTL not built (run make)"
+}
+
+# jq_py JSON-FILE EXPR: evaluate the Python expression EXPR with j bound
+# to the parsed JSON (ipipctl -j output) and print the result.
+jq_py() {
+	"$PYTHON" -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
 }

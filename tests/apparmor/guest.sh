@@ -56,7 +56,7 @@ for f in "$AADIR"/*; do
 		fail "load $(basename "$f"): $(cat "$T/parser.err")"
 	fi
 done
-for p in ipipd ipipd-engine ipipd-resolver; do
+for p in ipipd ipipctl ipipd-engine ipipd-resolver; do
 	check "profile $p loaded in enforce mode" \
 	    grep -qx "$p (enforce)" /sys/kernel/security/apparmor/profiles
 done
@@ -118,6 +118,21 @@ for p in $PID_A $PID_B; do
 	done
 	check "$p has two children" test "$(pgrep -P "$p" | wc -l)" -eq 2
 done
+
+# ipipctl under its profile, on the socket the confined parent made
+# (the second daemon, of the same device name t0 in the other
+# namespace, runs without one).
+IPIPCTL=$INST/sbin/ipipctl
+out=$("$IPIPCTL" show 2>&1)
+echo "$out" | sed 's/^/    ipipctl show | /'
+check "ipipctl show: t0 up" eval 'echo "$out" | grep -q "^  state  *up$"'
+out=$("$IPIPCTL" -s /run/ipipd/t0.sock show stats 2>&1)
+check "ipipctl show stats: packets through the tunnel" \
+    eval 'echo "$out" | grep -Eq "^    tun-tx-packets +[1-9]"'
+out=$("$IPIPCTL" reload 2>&1)
+check "ipipctl reload: applied ($out)" eval 'echo "$out" | grep -q ": applied$"'
+check "/run/ipipd/t0.sock: mode 0660, _ipipd, _ipipd" \
+    test "$(stat -c '%a %U %G' /run/ipipd/t0.sock)" = "660 _ipipd _ipipd"
 
 # engine_of PID: the parent's engine child.
 engine_of() {

@@ -17,7 +17,7 @@ FUZZ_CC		?= clang
 FUZZ_SECONDS	?= 60
 FUZZ_DIR	 = tests/fuzz
 FUZZ_OUT	 = $(BUILD)/fuzz
-FUZZ_TARGETS	?= decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist
+FUZZ_TARGETS	?= decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist ctl
 
 FUZZ_SAN	 = -fsanitize=fuzzer,address,undefined
 FUZZ_SAN_CC	 = -fsanitize=fuzzer-no-link,address,undefined \
@@ -49,7 +49,14 @@ FUZZ_SRCS_conf		 = $(FUZZ_SRCS_priv)
 FUZZ_SRCS_rtnl		 = $(FUZZ_SRCS_priv)
 FUZZ_SRCS_allowlist	 = $(FUZZ_SRCS_priv)
 
-FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist
+# The engine's control socket server and what it calls.
+FUZZ_SRCS_ctl		 = engine/control.c engine/control_req.c \
+			   engine/control_stats.c engine/hints.c engine/pmtu.c \
+			   engine/pkt/drop.c common/addr.c common/imsg.c \
+			   common/imsg_rules.c common/clock.c \
+			   common/log.c
+
+FUZZ_ALL_TARGETS	 = decap encap_frag imsg conf rtnl gso udp_gro tcp allowlist ctl
 FUZZ_BINS	 = $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 fuzz_obj	 = $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(1))
 FUZZ_PROJ_SRCS	:= $(sort $(foreach t,$(FUZZ_ALL_TARGETS),$(FUZZ_SRCS_$(t))))

@@ -277,6 +277,56 @@ def allowlist():
     write("allowlist", "long", b"x" * 70 + b"\n" + b"y" * 600)
 
 
+def msg_types():
+    """The IMSG_* numbers, as common/ipipd_msg.h numbers them."""
+    import re
+    text = open(os.path.join(HERE, "..", "..", "common", "ipipd_msg.h")).read()
+    body = re.search(r"enum imsg_type \{(.*?)\};", text, re.S).group(1)
+    out, n = {}, 0
+    for name, val in re.findall(r"^\s*(IMSG_\w+)\s*(?:=\s*(\d+))?\s*,",
+                                body, re.M):
+        n = int(val) if val else n
+        out[name] = n
+        n += 1
+    return out
+
+
+def ctl():
+    T = msg_types()
+
+    def msg(name, payload=b"", hlen=None, mtype=None):
+        t = T[name] if mtype is None else mtype
+        n = 16 + len(payload) if hlen is None else hlen
+        return struct.pack("=IHHII", t, n, 0, 0, 42) + payload
+
+    def chunks(stream, size=64, deny=False):
+        out = b""
+        for i in range(0, len(stream), size):
+            part = stream[i:i + size]
+            out += bytes([(len(part) - 1) | (0x80 if deny else 0)]) + part
+        return out
+
+    verbose = struct.pack("=i", 1)
+    write("ctl", "show", chunks(msg("IMSG_CTL_SHOW")))
+    write("ctl", "show-stats", chunks(msg("IMSG_CTL_SHOW_STATS")))
+    write("ctl", "show-clients", chunks(msg("IMSG_CTL_SHOW_CLIENTS")))
+    write("ctl", "reload", chunks(msg("IMSG_CTL_RELOAD")))
+    write("ctl", "reload-denied", chunks(msg("IMSG_CTL_RELOAD"), deny=True))
+    write("ctl", "resolve", chunks(msg("IMSG_CTL_RESOLVE")))
+    write("ctl", "log-verbose", chunks(msg("IMSG_CTL_LOG", verbose)))
+    write("ctl", "log-bad-level", chunks(msg("IMSG_CTL_LOG",
+                                             struct.pack("=i", 7))))
+    write("ctl", "pipelined", chunks(msg("IMSG_CTL_SHOW") +
+                                     msg("IMSG_CTL_SHOW_STATS") +
+                                     msg("IMSG_CTL_LOG", bytes(4)) +
+                                     msg("IMSG_CTL_SHOW"), size=5))
+    write("ctl", "bytewise", chunks(msg("IMSG_CTL_SHOW_STATS"), size=1))
+    write("ctl", "unknown-type", chunks(msg(None, mtype=60000)))
+    write("ctl", "oversized", chunks(msg("IMSG_CTL_SHOW", hlen=60000)))
+    write("ctl", "wrong-size", chunks(msg("IMSG_CTL_SHOW", bytes(4))))
+    write("ctl", "truncated", chunks(msg("IMSG_CTL_SHOW")[:9]))
+
+
 if __name__ == "__main__":
     allowlist()
     tcp()
@@ -285,3 +335,4 @@ if __name__ == "__main__":
     imsg()
     conf()
     rtnl()
+    ctl()

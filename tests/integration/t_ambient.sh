@@ -70,9 +70,16 @@ status_field() {
 # Side a through the wrapper; side b started as root, as usual.  (A
 # root start empties the bounding set, so CapBnd 3000 below also shows
 # that side a really started unprivileged.)
+# The control socket in a directory of the service user's, as systemd's
+# RuntimeDirectory= makes /run/ipipd: the parent cannot create a
+# directory in /run itself.
+install -d -o _ipipd -g _ipipd -m 0755 "$TMPD/run"
 IPIPD=$WRAP
-side_up a auto ta$SID "$TMPD/a.log" remote "$V4B"
+SIDE_FLAGS="-s $TMPD/run/a.sock" side_up a auto ta$SID "$TMPD/a.log" \
+    remote "$V4B"
 IPIPD=$REAL_IPIPD
+expect_eq "$(stat -c '%F %a %U %G' "$TMPD/run/a.sock")" \
+    "socket 660 _ipipd _ipipd" "control socket of a service-user start"
 side_up b auto tb$SID "$TMPD/b.log" remote "$V4A"
 LOG_A=$TMPD/a.log
 LOG_B=$TMPD/b.log

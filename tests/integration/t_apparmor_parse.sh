@@ -14,7 +14,7 @@ for prefix in /usr /usr/local /opt/ipipd-test; do
 	names=$("$TOPDIR/apparmor/gen.sh" "$out" "$prefix/sbin" \
 	    "$prefix/libexec/ipipd" /etc /etc/apparmor.d) ||
 		{ error "gen.sh for $prefix failed"; continue; }
-	expect_eq "$(echo "$names" | wc -l)" 3 "profiles for $prefix"
+	expect_eq "$(echo "$names" | wc -l)" 4 "profiles for $prefix"
 	for n in $names; do
 		if msg=$(apparmor_parser -QTK "$out/$n" 2>&1 |
 		    grep -v '^Cache read/write disabled'); [ -z "$msg" ] &&

@@ -31,18 +31,21 @@ mk install DESTDIR="$D" PREFIX=/usr || finish
 want=$(cat <<'LIST'
 644 etc/apparmor.d/usr.libexec.ipipd.ipipd-engine
 644 etc/apparmor.d/usr.libexec.ipipd.ipipd-resolver
+644 etc/apparmor.d/usr.sbin.ipipctl
 644 etc/apparmor.d/usr.sbin.ipipd
 644 usr/lib/systemd/system/ipipd@.service
 644 usr/lib/sysusers.d/ipipd.conf
 644 usr/lib/tmpfiles.d/ipipd.conf
 755 usr/libexec/ipipd/ipipd-engine
 755 usr/libexec/ipipd/ipipd-resolver
+755 usr/sbin/ipipctl
 755 usr/sbin/ipipd
 644 usr/share/doc/ipipd/examples/ambient.conf
 644 usr/share/doc/ipipd/examples/example.conf
 644 usr/share/doc/ipipd/examples/tcp-client.conf
 644 usr/share/doc/ipipd/examples/tcp-server.conf
 644 usr/share/man/man5/ipipd.conf.5
+644 usr/share/man/man8/ipipctl.8
 644 usr/share/man/man8/ipipd.8
 LIST
 )
@@ -62,6 +65,8 @@ expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^  /usr/libexec/ipipd/ipipd-engine Px -> ipipd//&ipipd-engine,' "Px to the engine, stacked"
 expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipd" \
     '^  include if exists <local/usr.sbin.ipipd>' "local include"
+expect_file_match "$D/etc/apparmor.d/usr.sbin.ipipctl" \
+    '^profile ipipctl /usr/sbin/ipipctl \{' "ipipctl profile attachment"
 expect_file_match "$D/etc/apparmor.d/usr.libexec.ipipd.ipipd-engine" \
     '^profile ipipd-engine /usr/libexec/ipipd/ipipd-engine \{' "engine profile attachment"
 expect_file_match "$D/etc/apparmor.d/usr.libexec.ipipd.ipipd-resolver" \
@@ -88,9 +93,12 @@ A=$D/usr/share/doc/ipipd/examples/ambient.conf
 expect_file_match "$A" '^User=_ipipd$' "ambient drop-in User"
 expect_file_match "$A" '^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW$' "ambient drop-in caps"
 expect_file_match "$A" '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW$' "ambient drop-in bounding set"
+expect_file_match "$U" '^ReadWritePaths=-/run/ipipd$' "unit: /run/ipipd writable (control socket)"
 expect_file_match "$D/usr/lib/sysusers.d/ipipd.conf" '^u _ipipd ' "sysusers"
 expect_file_match "$D/usr/lib/tmpfiles.d/ipipd.conf" \
     '^d /var/lib/ipipd/empty 0755 root root' "tmpfiles"
+expect_file_match "$D/usr/lib/tmpfiles.d/ipipd.conf" \
+    '^d /run/ipipd 0755 _ipipd _ipipd' "tmpfiles: the control sockets' directory"
 
 if grep -aq '/usr/libexec/ipipd' "$D/usr/sbin/ipipd"; then
 	ok "ipipd has /usr/libexec/ipipd compiled in"

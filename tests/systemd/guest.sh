@@ -5,7 +5,8 @@
 #
 #	guest.sh DEB
 #
-# dpkg -i DEB (user, chroot, three AppArmor profiles in enforce mode),
+# dpkg -i DEB (user, chroot, /run/ipipd, four AppArmor profiles in
+# enforce mode),
 # then two tunnels, ipipd@a and ipipd@b, the two ends of one tunnel
 # between the network namespaces sda and sdb (a drop-in per instance
 # adds NetworkNamespacePath=; that is the only change to the shipped
@@ -13,7 +14,8 @@
 # 0600; ipipd@b with the ambient drop-in of the package's examples, as
 # _ipipd, which first fails on that 0600 node with a line saying why,
 # and comes up once the node is 0666.  Then: pings in both inner
-# families, confinement and capabilities, systemctl reload (applied,
+# families, confinement and capabilities, ipipctl show and reload on
+# both daemons' sockets, systemctl reload (applied,
 # refused), the watchdog (SIGSTOP of the engine), kill -9 of the parent,
 # the journal, systemctl stop, systemd-analyze security in place, and
 # apt-get remove and purge.  Last line: `systemd: N passed, M failed`.
@@ -130,12 +132,13 @@ rc=$?
 echo "$out" | sed 's/^/    dpkg | /'
 [ "$rc" -eq 0 ] || die "dpkg -i $(basename "$DEB") (status $rc): nothing else can be tested"
 pass "dpkg -i $(basename "$DEB") (status $rc)"
-for p in ipipd ipipd-engine ipipd-resolver; do
+for p in ipipd ipipctl ipipd-engine ipipd-resolver; do
 	check "profile $p loaded in enforce mode" \
 	    grep -qx "$p (enforce)" /sys/kernel/security/apparmor/profiles
 done
 check "user _ipipd exists" id _ipipd
 eq "chroot /var/lib/ipipd/empty" "$(stat -c '%U %a' /var/lib/ipipd/empty)" "root 755"
+eq "/run/ipipd (tmpfiles.d)" "$(stat -c '%U %G %a' /run/ipipd)" "_ipipd _ipipd 755"
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 
@@ -236,6 +239,19 @@ check "journal of ipipd@a: the engine's line" wait_for 10 eval 'journal ipipd@a 
 check "journal of ipipd@a: the resolver's line" wait_for 10 eval 'journal ipipd@a | grep -Eq "^resolver: status: [0-9]+ lookups"'
 journal ipipd@a | grep -E '^(engine|resolver): status' | sed 's/^/    journal | /'
 
+# ---- ipipctl, under its profile, on both sockets (root and ambient starts)
+for i in a b; do
+	eq "/run/ipipd/ip$i.sock" "$(stat -c '%F %a %U %G' /run/ipipd/ip$i.sock)" \
+	    "socket 660 _ipipd _ipipd"
+done
+ipipctl -j show >"$T/show.json" 2>"$T/show.err"
+check "ipipctl -j show (status $?)" test $? -eq 0
+eq "ipipctl show: the tunnels and their state" "$(python3 -c 'import json, sys
+print(" ".join(t["dev"] + ":" + t["state"] for t in json.load(open(sys.argv[1]))))' "$T/show.json")" \
+    "ipa:up ipb:up"
+ipipctl show | sed 's/^/    ipipctl | /'
+eq "ipipctl -s /run/ipipd/ipb.sock reload" "$(ipipctl -s /run/ipipd/ipb.sock reload 2>&1)" "ipb: applied"
+
 # ---- systemctl reload: applied, refused (the unit stays up, unchanged)
 t=$(date +%s.%N)
 systemctl reload ipipd@a
@@ -286,6 +302,9 @@ RB_ACTIVE=$R_ACTIVE RB_PING=$R_PING
 restart_after_kill a sda 10.1.0.2
 pings "after kill -9 of the parents"
 eq "ipipd@a restarts so far (NRestarts)" "$(systemctl show -P NRestarts ipipd@a)" 2
+# The socket a killed parent left is replaced by its successor's.
+eq "ipipctl show after kill -9: the new parent" "$(ipipctl -j -s /run/ipipd/ipa.sock show 2>&1 |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["pid"])')" "$(mainpid ipipd@a)"
 
 check "no apparmor DENIED line in the kernel log" test -z "$(denials)"
 denials | sed 's/^/    | /'
@@ -312,6 +331,10 @@ check "no tunnel address left in sda" test -z "$(ip -n sda addr | grep -E '10\.1
 check "no route 10.20.0.0/24 left in sda" test -z "$(ip -n sda route show 10.20.0.0/24)"
 check "no route 10.30.0.0/24 left in sdb" test -z "$(ip -n sdb route show 10.30.0.0/24)"
 check "no ipipd process left" test -z "$(pgrep -x ipipd; pgrep -x ipipd-engine; pgrep -x ipipd-resolve)"
+check "no control socket left in /run/ipipd" test -z "$(ls /run/ipipd)"
+out=$(ipipctl show 2>&1)
+check "ipipctl show with no daemon: exit 1, says so ($out)" eval \
+    '! ipipctl show >/dev/null 2>&1 && echo "$out" | grep -q "no ipipd is running"'
 
 say "restart under systemd: kill -9 -> active $R_ACTIVE s, -> first ping $R_PING s (ambient ipipd@b: $RB_ACTIVE s, $RB_PING s); watchdog: SIGSTOP -> active $WD_S s"
 say "systemd-analyze security in place: ipipd@a $SCORE_a, ipipd@b (ambient) $SCORE_b"
@@ -319,7 +342,7 @@ say "systemd-analyze security in place: ipipd@a $SCORE_a, ipipd@b (ambient) $SCO
 # ---- apt-get remove, purge
 apt-get remove -y ipipd >"$T/apt.log" 2>&1
 check "apt-get remove ipipd (status $?)" test $? -eq 0
-for p in ipipd ipipd-engine ipipd-resolver; do
+for p in ipipd ipipctl ipipd-engine ipipd-resolver; do
 	check "after remove: profile $p not loaded" eval '! grep -q "^$p (" /sys/kernel/security/apparmor/profiles'
 done
 check "after remove: /usr/sbin/ipipd gone" test ! -e /usr/sbin/ipipd

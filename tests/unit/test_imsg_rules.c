@@ -29,7 +29,8 @@
 #include "imsg.h"
 #include "ipipd_msg.h"
 
-#define ALL_P	(IMSG_P_PARENT | IMSG_P_ENGINE | IMSG_P_RESOLVER)
+#define ALL_P	(IMSG_P_PARENT | IMSG_P_ENGINE | IMSG_P_RESOLVER | \
+		    IMSG_P_CLIENT)
 
 static struct imsg
 msg(uint32_t type, size_t len, int fd)
@@ -77,8 +78,11 @@ test_every_type_has_a_rule(void **state)
 }
 
 /*
- * The privilege boundary in the table: only the parent sends fds, the
- * parent sends only to children and the children only to the parent.
+ * The privilege boundary in the table: only the parent sends fds, but
+ * for the engine's control request (the client's connection, for the
+ * parent to check its credentials); the parent sends only to children
+ * and the children only to the parent; a control client (ipipctl) talks
+ * to the engine only, and only the engine answers it.
  */
 static void
 test_boundary(void **state)
@@ -90,10 +94,21 @@ test_boundary(void **state)
 	for (t = IMSG_NONE + 1; t < IMSG_MAX; t++) {
 		r = imsg_rule(t);
 		if (r->flags & IMSG_R_FD)
-			assert_int_equal(r->from, IMSG_P_PARENT);
+			assert_true(r->from == IMSG_P_PARENT ||
+			    (t == IMSG_CTL_REQUEST &&
+			    r->from == IMSG_P_ENGINE &&
+			    r->to == IMSG_P_PARENT));
 		if (r->from & IMSG_P_PARENT) {
 			assert_int_equal(r->from, IMSG_P_PARENT);
-			assert_false(r->to & IMSG_P_PARENT);
+			assert_false(r->to & (IMSG_P_PARENT | IMSG_P_CLIENT));
+		} else if (r->from & IMSG_P_CLIENT) {
+			assert_int_equal(r->from, IMSG_P_CLIENT);
+			assert_int_equal(r->to, IMSG_P_ENGINE);
+			assert_false(r->flags & IMSG_R_FD);
+		} else if (r->to & IMSG_P_CLIENT) {
+			assert_int_equal(r->from, IMSG_P_ENGINE);
+			assert_int_equal(r->to, IMSG_P_CLIENT);
+			assert_false(r->flags & IMSG_R_FD);
 		} else
 			assert_int_equal(r->to, IMSG_P_PARENT);
 	}
