@@ -24,7 +24,15 @@ mk_pair
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 CHROOT=/var/lib/ipipd/empty
-REAL_IPIPD=$IPIPD
+# Started as the service user, ipipd has no capability that passes
+# directory permissions: from a build tree under /root (mode 0700) it
+# could not reach its children.  So it runs from a copy in this test's
+# own directory, as t_ambient does, wherever the tree is.
+STAGE=$TMPD/stage
+mkdir -m 0755 "$STAGE" &&
+	cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$STAGE/" ||
+	die "copy the build to $STAGE"
+REAL_IPIPD=$STAGE/ipipd
 WRAP=$TMPD/ipipd-svc
 DEVDIR=$TMPD/dev
 
@@ -130,10 +138,10 @@ child() {
 for c in engine resolver; do
 	args=(-u "$SVC_UID" -g "$SVC_GID")
 	[ "$c" = engine ] && args+=(-c "$CHROOT")
-	child "--groups=$SVC_GID" "$BUILD/ipipd-$c" "${args[@]}"
+	child "--groups=$SVC_GID" "$STAGE/ipipd-$c" "${args[@]}"
 	expect_status $? 0 "$c with its own group gets through its sandbox"
 	expect_file_match "$TMPD/child.out" '^answered: status:' "$c answer"
-	child "--groups=$SVC_GID,0" "$BUILD/ipipd-$c" "${args[@]}"
+	child "--groups=$SVC_GID,0" "$STAGE/ipipd-$c" "${args[@]}"
 	expect_status $? 1 "$c with root's group too"
 	expect_file_match "$TMPD/child.out" \
 	    "^log: started with supplementary groups (0 $SVC_GID|$SVC_GID 0) " \
