@@ -290,7 +290,9 @@ priv_loop(struct ipipd *env)
 		pfd[PFD_SIG].events = POLLIN;
 		pfd[PFD_NL].fd = mnl_socket_get_fd(env->res.nl_events);
 		pfd[PFD_NL].events = POLLIN;
-		/* encap tcp: the client's connect in progress (priv_tcp.c) */
+		/* encap tcp: the client's connect in progress (priv_tcp.c);
+		 * defined even when unused: poll() reads every entry. */
+		pfd[PFD_TCP].events = 0;
 		pfd[PFD_TCP].fd = tcp_priv_pollfd(env, &pfd[PFD_TCP].events);
 		for (i = PFD_ENGINE; i <= PFD_RESOLVER; i++) {
 			pfd[i].fd = cs[i]->alive ? cs[i]->ibuf.fd : -1;
