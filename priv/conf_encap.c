@@ -32,9 +32,9 @@
 #include "priv.h"
 #include "log.h"
 
-/* A decimal number in [lo, hi]. */
-static int
-num_in(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
+/* A decimal number in [lo, hi]: 0, or -1 for anything else. */
+int
+conf_num_in(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
 {
 	char	*end;
 
@@ -51,7 +51,7 @@ port_kw(const char *kw, const char *v, uint16_t *port, char *err, size_t len)
 {
 	unsigned long	 n;
 
-	if (num_in(v, 1, 65535, &n) == -1)
+	if (conf_num_in(v, 1, 65535, &n) == -1)
 		return kw_err(err, len, "bad %s '%s': not a port from 1 to "
 		    "65535", kw, v);
 	*port = (uint16_t)n;
@@ -102,8 +102,8 @@ kw_encap_sport_range(struct ipipd_conf *c, const char *v, char *err,
 	    (dash = strchr(buf, '-')) == NULL)
 		goto bad;
 	*dash = '\0';
-	if (num_in(buf, 1, 65535, &lo) == -1 ||
-	    num_in(dash + 1, 1, 65535, &hi) == -1 || lo > hi)
+	if (conf_num_in(buf, 1, 65535, &lo) == -1 ||
+	    conf_num_in(dash + 1, 1, 65535, &hi) == -1 || lo > hi)
 		goto bad;
 	if (hi - lo + 1 > UDP_SPORTS_MAX)
 		return kw_err(err, len, "bad encap-sport-range '%s': more "
@@ -147,7 +147,7 @@ kw_keepalive(struct ipipd_conf *c, const char *v, char *err, size_t len)
 {
 	unsigned long	 n;
 
-	if (num_in(v, 1, 3600, &n) == -1)
+	if (conf_num_in(v, 1, 3600, &n) == -1)
 		return kw_err(err, len, "bad keepalive '%s': not 1 to 3600 "
 		    "seconds", v);
 	c->keepalive = (uint16_t)n;
@@ -169,7 +169,7 @@ prefix_parse(const char *v, struct tun_addr *a, int *plen)
 	if (addr_parse(buf, a) == -1)
 		return -1;
 	if (slash != NULL) {
-		if (num_in(slash + 1, 0, a->af == AF_INET ? 32 : 128,
+		if (conf_num_in(slash + 1, 0, a->af == AF_INET ? 32 : 128,
 		    &n) == -1)
 			return -1;
 		*plen = (int)n;

@@ -81,20 +81,6 @@ tcp_id_valid(const char *s)
 	return n > 0;
 }
 
-/* A decimal number in [lo, hi]. */
-static int
-num_in(const char *s, unsigned long lo, unsigned long hi, unsigned long *out)
-{
-	char	*end;
-
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	*out = strtoul(s, &end, 10);
-	if (*end != '\0' || *out < lo || *out > hi)
-		return -1;
-	return 0;
-}
-
 static int
 tkw_serve(struct tcp_conf *t, const char *v, char *err, size_t len)
 {
@@ -128,7 +114,7 @@ tkw_port(struct tcp_conf *t, const char *v, char *err, size_t len)
 {
 	unsigned long	 n;
 
-	if (num_in(v, 1, 65535, &n) == -1)
+	if (conf_num_in(v, 1, 65535, &n) == -1)
 		return kw_err(err, len, "bad port '%s': not a port from 1 to "
 		    "65535", v);
 	t->port = (uint16_t)n;
@@ -149,7 +135,7 @@ tkw_pool(struct tcp_conf *t, const char *v, char *err, size_t len)
 		goto bad;
 	*slash = '\0';
 	if (addr_parse(buf, &t->pool) == -1 || t->pool.af != AF_INET6 ||
-	    num_in(slash + 1, 0, 128, &n) == -1)
+	    conf_num_in(slash + 1, 0, 128, &n) == -1)
 		goto bad;
 	if (n < 16 || n > 63)
 		return kw_err(err, len, "bad prefix-pool '%s': the length must "
@@ -273,7 +259,7 @@ tkw_num(const char *kw, const char *what, const char *v, unsigned long lo,
 {
 	unsigned long	 n;
 
-	if (num_in(v, lo, hi, &n) == -1)
+	if (conf_num_in(v, lo, hi, &n) == -1)
 		return kw_err(err, len, "bad %s '%s': not %lu to %lu%s", kw, v,
 		    lo, hi, what);
 	*out = (uint32_t)n;

@@ -242,6 +242,8 @@ int	 kw_err(char *, size_t, const char *, ...)
 
 /* conf_encap.c: keywords of encapsulation over UDP and the TUN's own
  * addresses and routes, as conf_parse.c's keyword table calls them */
+int	 conf_num_in(const char *, unsigned long, unsigned long,
+	    unsigned long *);
 int	 kw_encap(struct ipipd_conf *, const char *, char *, size_t);
 int	 kw_encap_dport(struct ipipd_conf *, const char *, char *, size_t);
 int	 kw_encap_sport(struct ipipd_conf *, const char *, char *, size_t);
