@@ -263,6 +263,8 @@ void	 conf_keep_fixed_encap(struct ipipd_conf *, const struct ipipd_conf *);
 /* priv_ifaddr.c */
 struct nlmsghdr;
 int	 nl_ack(struct mnl_socket *, struct nlmsghdr *);
+int	 nl_route_change(struct mnl_socket *, unsigned int,
+	    const struct conf_route *, int);
 void	 ifaddr_apply(struct ipipd *);
 void	 ifaddr_remove_all(void);
 

@@ -103,7 +103,7 @@ nl_addr_change(struct mnl_socket *nl, unsigned int ifindex,
 	return nl_ack(nl, nlh);
 }
 
-static int
+int
 nl_route_change(struct mnl_socket *nl, unsigned int ifindex,
     const struct conf_route *r, int add)
 {

@@ -75,28 +75,18 @@ nl_addr6(struct mnl_socket *nl, unsigned int ifindex,
 	return nl_ack(nl, nlh);
 }
 
+/* The one route message of priv_ifaddr.c, for an IPv6 prefix. */
 static int
 nl_route6(struct mnl_socket *nl, unsigned int ifindex,
     const struct in6_addr *dst, int plen, int add)
 {
-	char		 buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr	*nlh;
-	struct rtmsg	*rtm;
+	struct conf_route	 r;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWROUTE : RTM_DELROUTE;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-	    (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = AF_INET6;
-	rtm->rtm_dst_len = (uint8_t)plen;
-	rtm->rtm_table = RT_TABLE_MAIN;
-	rtm->rtm_protocol = RTPROT_STATIC;
-	rtm->rtm_scope = RT_SCOPE_LINK;
-	rtm->rtm_type = RTN_UNICAST;
-	mnl_attr_put(nlh, RTA_DST, sizeof(*dst), dst);
-	mnl_attr_put_u32(nlh, RTA_OIF, ifindex);
-	return nl_ack(nl, nlh);
+	memset(&r, 0, sizeof(r));
+	r.dst.af = AF_INET6;
+	r.dst.u.v6 = *dst;
+	r.plen = (uint8_t)plen;
+	return nl_route_change(nl, ifindex, &r, add);
 }
 
 static void
