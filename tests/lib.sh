@@ -152,6 +152,19 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || skip "must run as root"
 }
 
+# stage_build: sets STAGE to a copy of the three binaries in this test's
+# own 0755 directory.  Started as the service user, ipipd has no
+# capability that passes directory permissions: from a build tree under
+# /root (mode 0700) it could neither be started nor reach its children,
+# so such a test runs it from there, as an installed ipipd runs from /usr.
+stage_build() {
+	STAGE=$TMPD/stage
+	mkdir -m 0755 "$STAGE" &&
+		cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" \
+		    "$STAGE/" ||
+		die "copy the build to $STAGE"
+}
+
 need_cmd() {
 	local c
 	for c in "$@"; do

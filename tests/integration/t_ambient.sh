@@ -26,15 +26,7 @@ mk_pair
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 CHROOT=/var/lib/ipipd/empty
-# Started as the service user, ipipd has no capability that passes
-# directory permissions: it could neither be started from nor open its
-# children in a build tree under /root (mode 0700).  So it runs from a
-# copy in this test's own directory (mode 0755 under /tmp), wherever
-# the tree is, as an installed ipipd runs from /usr.
-STAGE=$TMPD/stage
-mkdir -m 0755 "$STAGE" &&
-	cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$STAGE/" ||
-	die "copy the build to $STAGE"
+stage_build
 REAL_IPIPD=$STAGE/ipipd
 # The service user cannot create the engine's chroot directory (a root
 # start does, and a package does at install): make it as root, as the

@@ -24,14 +24,7 @@ mk_pair
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 CHROOT=/var/lib/ipipd/empty
-# Started as the service user, ipipd has no capability that passes
-# directory permissions: from a build tree under /root (mode 0700) it
-# could not reach its children.  So it runs from a copy in this test's
-# own directory, as t_ambient does, wherever the tree is.
-STAGE=$TMPD/stage
-mkdir -m 0755 "$STAGE" &&
-	cp "$BUILD/ipipd" "$BUILD/ipipd-engine" "$BUILD/ipipd-resolver" "$STAGE/" ||
-	die "copy the build to $STAGE"
+stage_build
 REAL_IPIPD=$STAGE/ipipd
 WRAP=$TMPD/ipipd-svc
 DEVDIR=$TMPD/dev
