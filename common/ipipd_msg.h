@@ -46,8 +46,8 @@
  *                         IMSG_CTL_SHOW_CLIENTS, IMSG_CTL_RELOAD,
  *                         IMSG_CTL_RESOLVE, IMSG_CTL_LOG
  *   engine  ->  ipipctl   IMSG_CTL_TUNNEL, IMSG_CTL_HINT,
- *                         IMSG_CTL_COUNTERS, IMSG_CTL_END,
- *                         IMSG_CTL_RESULT
+ *                         IMSG_CTL_COUNTERS, IMSG_CTL_CLIENT,
+ *                         IMSG_CTL_END, IMSG_CTL_RESULT
  */
 #ifndef IPIPD_MSG_H
 #define IPIPD_MSG_H
@@ -103,6 +103,7 @@ enum imsg_type {
 	IMSG_CTL_COUNTERS,	/* struct ctl_counters */
 	IMSG_CTL_END,		/* no payload: the reply is complete */
 	IMSG_CTL_RESULT,	/* struct ctl_result */
+	IMSG_CTL_CLIENT,	/* struct ctl_client: show clients */
 	IMSG_MAX
 };
 
@@ -399,7 +400,10 @@ struct ctl_hint {
 #define CTL_GROUP_DROPS		4
 #define CTL_GROUP_OFFLOAD	5
 #define CTL_GROUP_CONTROL	6
-#define CTL_GROUP_MAX		7
+#define CTL_GROUP_TCP		7	/* encap tcp, serve tcp */
+#define CTL_GROUP_TCP_CLOSED	8	/* connections ended, by cause */
+#define CTL_GROUP_TCP_DROPS	9
+#define CTL_GROUP_MAX		10
 
 struct ctl_counter {
 	char		 name[CTL_NAME_MAX - 2];	/* stable, NUL ended */
@@ -412,6 +416,29 @@ struct ctl_counters {
 	uint32_t	 n;		/* valid entries */
 	uint32_t	 pad;
 	struct ctl_counter c[CTL_COUNTERS_MAX];
+};
+
+/* ctl_client.state */
+#define CTL_CLIENT_ASSIGNING	0	/* the parent picks its /64 */
+#define CTL_CLIENT_UP		1
+
+/*
+ * ipipctl show clients, on a prefix server: the tunnel, then one of
+ * these per client that has sent its identifier, then the end.  There
+ * may be more than one buffer holds: they go out a buffer at a time.
+ */
+struct ctl_client {
+	char		 id[TCP_ID_MAX + 1];	/* printable ASCII */
+	uint8_t		 state;		/* CTL_CLIENT_* */
+	uint8_t		 pad[6];
+	struct in6_addr	 prefix;	/* its /64; :: while assigning */
+	struct tun_addr	 peer;		/* where it connects from */
+	uint16_t	 port;
+	uint16_t	 pad2;
+	uint64_t	 connected_s;	/* since the connection was accepted */
+	uint64_t	 rx_pkts, rx_bytes;	/* from the client */
+	uint64_t	 tx_pkts, tx_bytes;	/* queued to the client */
+	uint64_t	 drops;		/* from it or to it; not link-local */
 };
 
 /*
@@ -455,6 +482,8 @@ _Static_assert(sizeof(struct ctl_hint) == CTL_NAME_MAX + CTL_TEXT_MAX + 16,
 _Static_assert(sizeof(struct ctl_counter) == CTL_NAME_MAX + 8, "ctl_counter");
 _Static_assert(sizeof(struct ctl_counters) == 8 + CTL_COUNTERS_MAX *
     sizeof(struct ctl_counter), "ctl_counters");
+_Static_assert(sizeof(struct ctl_client) == TCP_ID_MAX + 1 + 7 + 16 + 20 +
+    4 + 6 * 8, "ctl_client");
 
 /* The processes, as senders and receivers of a rule. */
 #define IMSG_P_PARENT		0x01
@@ -572,6 +601,8 @@ imsg_rule(uint32_t t)
 	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
 	[IMSG_CTL_END] = { "end", 0, IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
 	[IMSG_CTL_RESULT] = { "result", sizeof(struct ctl_result),
+	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
+	[IMSG_CTL_CLIENT] = { "client", sizeof(struct ctl_client),
 	    IMSG_P_ENGINE, IMSG_P_CLIENT, 0 },
 	};
 

@@ -88,7 +88,7 @@ ctl_reply(struct ctl_conn *c, uint32_t type, const void *data, size_t len)
 static int
 conn_idle(const struct ctl_conn *c)
 {
-	return c->wlen == 0 && c->id == 0 && !c->closing;
+	return c->wlen == 0 && c->id == 0 && !c->closing && c->more == 0;
 }
 
 /*
@@ -182,6 +182,11 @@ conn_write(struct engine *e, struct ctl_conn *c)
 	c->wlen = c->woff = 0;
 	if (c->closing) {
 		ctl_drop(e, c);
+		return;
+	}
+	if (c->more != 0) {	/* the next buffer of show clients */
+		control_clients_page(e, c);
+		c->deadline_ms = mono_ms() + CTL_STALL_MS;
 		return;
 	}
 	c->deadline_ms = mono_ms() + CTL_IDLE_MS;

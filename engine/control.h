@@ -42,6 +42,7 @@ struct ctl_conn {
 	int		 fd;		/* -1 while at the parent */
 	uint32_t	 id;		/* request at the parent, 0: none */
 	int		 closing;	/* after this reply */
+	uint32_t	 more;		/* show clients: 1 + next slot, 0 */
 	uint64_t	 deadline_ms;
 	size_t		 rlen;
 	size_t		 wlen, woff;
@@ -123,6 +124,10 @@ int	 control_request(struct engine *, struct ctl_conn *, uint32_t,
 	    const uint8_t *, size_t);
 void	 control_result(struct ctl_conn *, int, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* control_clients.c: show clients, a buffer at a time */
+int	 control_has_clients(const struct engine *);
+void	 control_clients_page(struct engine *, struct ctl_conn *);
 
 /* control_stats.c: every counter, by its stable name */
 int	 control_counters(struct engine *, struct ctl_conn *);

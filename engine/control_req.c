@@ -120,6 +120,23 @@ show_stats(struct engine *e, struct ctl_conn *c)
 	(void)ctl_reply(c, IMSG_CTL_END, NULL, 0);
 }
 
+static void
+show_clients(struct engine *e, struct ctl_conn *c)
+{
+	struct ctl_tunnel	 t;
+
+	if (!control_has_clients(e)) {
+		control_result(c, CTL_UNSUPPORTED, "%s has role %s: no "
+		    "prefix server, no clients", e->ctl.st.dev,
+		    e->ctl.st.role);
+		return;
+	}
+	tunnel_fill(e, &t, 0);
+	(void)ctl_reply(c, IMSG_CTL_TUNNEL, &t, sizeof(t));
+	c->more = 1;
+	control_clients_page(e, c);
+}
+
 /*
  * To the parent, with the client's socket: the imsg layer closes our
  * copy once sent, so the client is the parent's until it answers.
@@ -190,9 +207,7 @@ control_request(struct engine *e, struct ctl_conn *c, uint32_t type,
 		show_stats(e, c);
 		break;
 	case IMSG_CTL_SHOW_CLIENTS:
-		control_result(c, CTL_UNSUPPORTED, "%s has role %s: no "
-		    "prefix server, no clients", e->ctl.st.dev,
-		    e->ctl.st.role);
+		show_clients(e, c);
 		break;
 	case IMSG_CTL_RELOAD:
 	case IMSG_CTL_RESOLVE:

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "tcp.h"
 
 struct cdef {
 	const char	*name;
@@ -86,9 +87,22 @@ static const struct cdef control_defs[] = {
 };
 #undef CS
 
+#define TS(n, f)	{ n, CTL_GROUP_TCP, offsetof(struct tcp_stats, f) }
+static const struct cdef tcp_defs[] = {
+	TS("accepted", accepted),
+	TS("rx-packets", rx_pkts),
+	TS("rx-bytes", rx_bytes),
+	TS("tx-packets", tx_pkts),
+	TS("tx-bytes", tx_bytes),
+	TS("sends", tx_writes),
+};
+#undef TS
+#define TCP_GAUGES	3	/* tcp_counters() */
+
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 #define NCOUNTERS	(NELEM(engine_defs) + DROP_MAX - 1 + \
-			    NELEM(offload_defs) + NELEM(control_defs))
+			    NELEM(offload_defs) + NELEM(control_defs) + \
+			    TCP_GAUGES + NELEM(tcp_defs) + TC_MAX - 1 + TD_MAX)
 #define NBATCHES	((NCOUNTERS + CTL_COUNTERS_MAX - 1) / CTL_COUNTERS_MAX)
 
 /* show stats: the tunnel, the counters, the end (control_req.c). */
@@ -127,6 +141,32 @@ add_defs(struct ctl_conn *c, struct ctl_counters *m, const struct cdef *d,
 	return 0;
 }
 
+/*
+ * encap tcp, serve tcp: the connections now, the traffic, why they
+ * ended (by the cause names of the log) and the drops.
+ */
+static int
+tcp_counters(struct engine *e, struct ctl_conn *c, struct ctl_counters *m)
+{
+	struct tcp_engine	*t = e->tcp;
+	int			 i;
+
+	if (add(c, m, "clients", CTL_GROUP_TCP, t->nclients) == -1 ||
+	    add(c, m, "handshakes", CTL_GROUP_TCP, t->nunauth) == -1 ||
+	    add(c, m, "queued-bytes", CTL_GROUP_TCP, t->queued) == -1 ||
+	    add_defs(c, m, tcp_defs, NELEM(tcp_defs), &t->st) == -1)
+		return -1;
+	for (i = TC_NONE + 1; i < TC_MAX; i++)
+		if (add(c, m, tcp_cause_name((enum tcp_cause)i),
+		    CTL_GROUP_TCP_CLOSED, t->st.causes[i]) == -1)
+			return -1;
+	for (i = 0; i < TD_MAX; i++)
+		if (add(c, m, tcp_drop_name((enum tcp_drop)i),
+		    CTL_GROUP_TCP_DROPS, t->st.drops[i]) == -1)
+			return -1;
+	return 0;
+}
+
 int
 control_counters(struct engine *e, struct ctl_conn *c)
 {
@@ -143,6 +183,8 @@ control_counters(struct engine *e, struct ctl_conn *c)
 	if (add_defs(c, &m, offload_defs, NELEM(offload_defs), &e->off) ==
 	    -1 || add_defs(c, &m, control_defs, NELEM(control_defs),
 	    &e->ctl.stats) == -1)
+		return -1;
+	if (e->tcp != NULL && tcp_counters(e, c, &m) == -1)
 		return -1;
 	if (m.n > 0 && ctl_reply(c, IMSG_CTL_COUNTERS, &m, sizeof(m)) == -1)
 		return -1;

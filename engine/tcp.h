@@ -37,18 +37,6 @@
 #define TCP_QUEUED_MAX	(64ULL * 1024 * 1024)	/* all send queues */
 #define TCP_NOFD_PAUSE_MS 1000		/* accept paused when out of fds */
 
-enum tcp_drop {
-	TD_SPOOF = 0,		/* source outside the client's /64 */
-	TD_LINKLOCAL,		/* source link-local or :: (RS, DAD) */
-	TD_FAMILY,		/* not IPv6 */
-	TD_SENDQ,		/* send queue full */
-	TD_UNASSIGNED,		/* to a /64 with no client: ICMPv6 sent */
-	TD_NOT_POOL,		/* from the TUN, not to the pool */
-	TD_DOWN,		/* client: no connection */
-	TD_TUN_WRITE,		/* write to the TUN device failed */
-	TD_MAX
-};
-
 enum tcp_state { TS_FREE = 0, TS_HS, TS_ASSIGN, TS_UP };
 
 struct tcp_link {
@@ -72,6 +60,10 @@ struct tcp_conn {
 	uint16_t	 port;
 	uint64_t	 prefix;	/* upper 64 bits of the /64 */
 	char		 id[TCP_ID_MAX + 1];
+	uint64_t	 since_ms;	/* accepted (server), connected */
+	uint64_t	 rx_pkts, rx_bytes;	/* ipipctl show clients */
+	uint64_t	 tx_pkts, tx_bytes;
+	uint64_t	 drops;
 	uint8_t		*part;		/* bytes of an unfinished packet */
 	uint32_t	 part_len;
 	uint8_t		*out;		/* send queue: out[head..head+len) */
@@ -181,7 +173,7 @@ void	 tcp_client_closed(struct engine *, struct tcp_conn *);
 /* tcp_stats.c */
 void	 tcp_refused(struct engine *, const struct tcp_conn *,
 	    const struct tun_addr *, enum tcp_cause, const char *);
-void	 tcp_drop(struct engine *, const struct tcp_conn *, enum tcp_drop,
+void	 tcp_drop(struct engine *, struct tcp_conn *, enum tcp_drop,
 	    const char *);
 void	 tcp_log_status(struct engine *);
 

@@ -110,6 +110,7 @@ tcp_conn_new(struct tcp_engine *t, int fd)
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
 	c->gen = ++t->gen_next;
+	c->since_ms = mono_ms();
 	c->hnext = -1;
 	c->tl.prev = c->tl.next = c->dl.prev = c->dl.next = -1;
 	return c;

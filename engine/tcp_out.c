@@ -97,6 +97,8 @@ tcp_out_append(struct engine *e, struct tcp_conn *c, const uint8_t *pkt,
 	c->out_len += (uint32_t)len;
 	t->st.tx_pkts++;
 	t->st.tx_bytes += len;
+	c->tx_pkts++;
+	c->tx_bytes += len;
 	if (!c->dirty && !c->held) {
 		c->dirty = 1;
 		tcp_list_add(t, &t->dirty, tcp_slot(t, c),

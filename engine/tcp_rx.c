@@ -71,6 +71,8 @@ client_packet(struct engine *e, struct tcp_conn *c, const uint8_t *p,
 
 	t->st.rx_pkts++;
 	t->st.rx_bytes += len;
+	c->rx_pkts++;
+	c->rx_bytes += len;
 	if (c->held)	/* its first packet: our quiet can end */
 		tcp_release_hold(e, c);
 	if ((p[0] >> 4) != 6) {

@@ -28,20 +28,6 @@
 #include "log.h"
 #include "tcp.h"
 
-static const char *const drop_names[] = {
-	[TD_SPOOF]	= "spoofed",
-	[TD_LINKLOCAL]	= "link-local",
-	[TD_FAMILY]	= "not-ipv6",
-	[TD_SENDQ]	= "send-queue-full",
-	[TD_UNASSIGNED]	= "unassigned",
-	[TD_NOT_POOL]	= "not-pool",
-	[TD_DOWN]	= "no-connection",
-	[TD_TUN_WRITE]	= "tun-write",
-};
-
-_Static_assert(sizeof(drop_names) / sizeof(drop_names[0]) == TD_MAX,
-    "drop_names does not cover enum tcp_drop");
-
 /* "client ID (ADDRESS port P)", "ADDRESS port P", or the server's. */
 static const char *
 who(const struct tcp_engine *t, const struct tcp_conn *c,
@@ -96,13 +82,16 @@ tcp_refused(struct engine *e, const struct tcp_conn *c,
 }
 
 void
-tcp_drop(struct engine *e, const struct tcp_conn *c, enum tcp_drop d,
+tcp_drop(struct engine *e, struct tcp_conn *c, enum tcp_drop d,
     const char *why)
 {
 	struct tcp_engine	*t = e->tcp;
 	char			 w[160];
 
 	t->st.drops[d]++;
+	/* Every client's kernel sends RS and DAD: not worth its column. */
+	if (c != NULL && d != TD_LINKLOCAL)
+		c->drops++;
 	if (why == NULL || t->dlogged[d])
 		return;
 	t->dlogged[d] = 1;
@@ -141,7 +130,7 @@ cause_name(int i)
 static const char *
 drop_name_shifted(int i)
 {
-	return drop_names[i - 1];
+	return tcp_drop_name((enum tcp_drop)(i - 1));
 }
 
 void

@@ -32,6 +32,7 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,6 +131,28 @@ ctl_connect(const char *path, int timeout_ms, char *err, size_t len)
 	return s;
 }
 
+/* A show clients record, after the tunnel; the array grows by doubling. */
+static int
+take_client(struct imsg *m, struct reply *r)
+{
+	struct ctl_client	*p;
+	size_t			 cap;
+
+	if (!r->have_tunnel || r->nclients == CLIENTS_MAX)
+		return -1;
+	if (r->nclients == r->clients_cap) {
+		cap = r->clients_cap ? 2 * r->clients_cap : 64;
+		if ((p = reallocarray(r->clients, cap, sizeof(*p))) == NULL)
+			return -1;
+		r->clients = p;
+		r->clients_cap = cap;
+	}
+	if (imsg_get_data(m, &r->clients[r->nclients], sizeof(*p)) == -1)
+		return -1;
+	r->nclients++;
+	return 0;
+}
+
 /*
  * One message of the reply, checked against the table of ipipd_msg.h
  * first (the engine's IMSG_P_CLIENT rows, exact sizes, no fd); 1 when
@@ -169,6 +192,8 @@ take(struct imsg *m, struct reply *r)
 			r->counters[r->ncounters++] = c.c[i];
 		return 0;
 	}
+	case IMSG_CTL_CLIENT:
+		return take_client(m, r);
 	case IMSG_CTL_END:
 		return 1;
 	case IMSG_CTL_RESULT:
@@ -204,6 +229,13 @@ sanitize(struct reply *r)
 		printable(r->counters[i].name, sizeof(r->counters[i].name));
 		if (r->counters[i].group >= CTL_GROUP_MAX)
 			r->counters[i].group = CTL_GROUP_MAX;
+	}
+	for (i = 0; i < r->nclients; i++) {
+		printable(r->clients[i].id, sizeof(r->clients[i].id));
+		if (r->clients[i].peer.af != AF_INET &&
+		    r->clients[i].peer.af != AF_INET6)
+			memset(&r->clients[i].peer, 0,
+			    sizeof(r->clients[i].peer));
 	}
 	printable(r->result.text, sizeof(r->result.text));
 }
@@ -257,6 +289,7 @@ ctl_ask(const char *path, uint32_t type, const void *data, size_t dlen,
 	struct imsgbuf	 ib;
 	int		 s, rv;
 
+	free(r->clients);
 	memset(r, 0, sizeof(*r));
 	if ((s = ctl_connect(path, timeout_ms, err, len)) == -1)
 		return -1;

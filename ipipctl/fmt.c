@@ -18,8 +18,12 @@
 /* Numbers, durations and names as ipipctl prints them. */
 
 #include <sys/socket.h>
+#include <arpa/inet.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "ipipctl.h"
 
@@ -82,6 +86,9 @@ group_name(uint8_t g)
 		[CTL_GROUP_DROPS] = "drops",
 		[CTL_GROUP_OFFLOAD] = "offload",
 		[CTL_GROUP_CONTROL] = "control",
+		[CTL_GROUP_TCP] = "tcp",
+		[CTL_GROUP_TCP_CLOSED] = "tcp-closed",
+		[CTL_GROUP_TCP_DROPS] = "tcp-drops",
 	};
 
 	return g < CTL_GROUP_MAX ? names[g] : "other";
@@ -135,4 +142,54 @@ family_name(const struct tun_addr *a)
 		return "inet6";
 	}
 	return NULL;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct ctl_client *)a)->id,
+	    ((const struct ctl_client *)b)->id);
+}
+
+/* show clients lists them by identifier, in text and JSON alike. */
+void
+clients_sort(struct reply *r)
+{
+	if (r->nclients > 1)
+		qsort(r->clients, r->nclients, sizeof(r->clients[0]), by_id);
+}
+
+const char *
+client_state_name(uint8_t s)
+{
+	return s == CTL_CLIENT_UP ? "up" : "assigning";
+}
+
+/* A client's /64, or "-" while the parent picks it. */
+const char *
+fmt_prefix(const struct in6_addr *p, char *buf, size_t len)
+{
+	static const struct in6_addr	 none;
+	char				 a[INET6_ADDRSTRLEN];
+
+	if (memcmp(p, &none, sizeof(none)) == 0 ||
+	    inet_ntop(AF_INET6, p, a, sizeof(a)) == NULL)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s/64", a);
+	return buf;
+}
+
+/* The time secs_ago seconds ago: local for people, ISO 8601 UTC for JSON. */
+const char *
+fmt_since(uint64_t secs_ago, int utc, char *buf, size_t len)
+{
+	time_t		 t = time(NULL) - (time_t)secs_ago;
+	struct tm	 tm;
+
+	if ((utc ? gmtime_r(&t, &tm) : localtime_r(&t, &tm)) == NULL ||
+	    strftime(buf, len, utc ? "%Y-%m-%dT%H:%M:%SZ" :
+	    "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
 }

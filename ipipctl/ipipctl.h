@@ -28,6 +28,7 @@
 #define HINTS_MAX	16	/* hints kept from one reply */
 #define COUNTERS_MAX	512	/* counters kept from one reply */
 #define SOCKETS_MAX	1024	/* sockets found in a directory */
+#define CLIENTS_MAX	(1U << 20)	/* show clients records kept */
 
 /* What one daemon answered. */
 struct reply {
@@ -37,6 +38,8 @@ struct reply {
 	size_t			 nhints;
 	struct ctl_counter	 counters[COUNTERS_MAX];
 	size_t			 ncounters;
+	struct ctl_client	*clients;	/* show clients, grown */
+	size_t			 nclients, clients_cap;
 	int			 have_result;
 	struct ctl_result	 result;
 };
@@ -59,10 +62,12 @@ const char *ctl_sock_name(const char *path, char *buf, size_t len);
 /* show.c: text for people */
 void	 show_tunnel(FILE *, const struct reply *, const struct opts *);
 void	 show_stats(FILE *, const struct reply *, const struct opts *);
+void	 show_clients(FILE *, const struct reply *, const struct opts *);
 
 /* json.c: one JSON value per tunnel, in an array */
 void	 json_tunnel(FILE *, const struct reply *);
 void	 json_stats(FILE *, const struct reply *);
+void	 json_clients(FILE *, const struct reply *);
 void	 json_result(FILE *, const char *path, const char *name,
 	    const struct reply *, const char *err);
 void	 json_str(FILE *, const char *);
@@ -76,5 +81,9 @@ const char *state_name(const struct ctl_tunnel *);
 const char *mtu_from_name(uint8_t);
 const char *encap_name(uint8_t);
 const char *family_name(const struct tun_addr *);
+void	 clients_sort(struct reply *);
+const char *client_state_name(uint8_t);
+const char *fmt_prefix(const struct in6_addr *, char *, size_t);
+const char *fmt_since(uint64_t secs_ago, int utc, char *, size_t);
 
 #endif /* IPIPCTL_H */

@@ -216,6 +216,48 @@ json_stats(FILE *f, const struct reply *r)
 	fprintf(f, "}");
 }
 
+static void
+json_client(FILE *f, const struct ctl_client *c)
+{
+	char	 b[64];
+	int	 first = 1;
+
+	fprintf(f, "{");
+	kstr(f, "id", c->id, &first);
+	kstr(f, "state", client_state_name(c->state), &first);
+	kstr(f, "prefix", c->state == CTL_CLIENT_UP ? fmt_prefix(&c->prefix,
+	    b, sizeof(b)) : NULL, &first);
+	kaddr(f, "peer", &c->peer, &first);
+	knum(f, "peer_port", c->port, &first);
+	kstr(f, "connected_since", fmt_since(c->connected_s, 1, b,
+	    sizeof(b)), &first);
+	knum(f, "connected_for", c->connected_s, &first);
+	knum(f, "rx_packets", c->rx_pkts, &first);
+	knum(f, "rx_bytes", c->rx_bytes, &first);
+	knum(f, "tx_packets", c->tx_pkts, &first);
+	knum(f, "tx_bytes", c->tx_bytes, &first);
+	knum(f, "drops", c->drops, &first);
+	fprintf(f, "}");
+}
+
+/* show clients: the tunnel's name and its clients. */
+void
+json_clients(FILE *f, const struct reply *r)
+{
+	size_t	 i;
+	int	 first = 1;
+
+	fprintf(f, "{");
+	kstr(f, "dev", r->tunnel.st.dev, &first);
+	key(f, "clients", &first);
+	fprintf(f, "[");
+	for (i = 0; i < r->nclients; i++) {
+		fprintf(f, "%s", i ? "," : "");
+		json_client(f, &r->clients[i]);
+	}
+	fprintf(f, "]}");
+}
+
 static const char *
 status_name(int s)
 {

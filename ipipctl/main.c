@@ -78,14 +78,18 @@ find_cmd(int argc, char **argv)
 	usage();
 }
 
-/* -s: a socket, or a directory of them; default the runtime directory. */
+/*
+ * -s: a socket, or a directory of them; default the runtime directory.
+ * one: 1 when a socket was named.
+ */
 static int
-sockets(const char *arg, char ***paths, size_t *n)
+sockets(const char *arg, char ***paths, size_t *n, int *one)
 {
 	struct stat	 st;
 	char		 why[512];
 
-	if (arg != NULL && (stat(arg, &st) == -1 || !S_ISDIR(st.st_mode))) {
+	*one = arg != NULL && (stat(arg, &st) == -1 || !S_ISDIR(st.st_mode));
+	if (*one) {
 		if ((*paths = calloc(1, sizeof(**paths))) == NULL ||
 		    ((*paths)[0] = strdup(arg)) == NULL)
 			err(1, NULL);
@@ -105,12 +109,28 @@ sockets(const char *arg, char ***paths, size_t *n)
  * stderr; with -j the answers to reload, resolve and log are objects of
  * the array too, errors included, and a show prints only tunnels.
  */
+static void
+print_show(int c, struct reply *r, const struct opts *o, int *nout)
+{
+	if (c == SHOW_CLIENTS)
+		clients_sort(r);
+	if (o->json) {
+		printf("%s", (*nout)++ ? "," : "");
+		(c == SHOW ? json_tunnel : c == SHOW_STATS ? json_stats :
+		    json_clients)(stdout, r);
+	} else {
+		printf("%s", (*nout)++ ? "\n" : "");
+		(c == SHOW ? show_tunnel : c == SHOW_STATS ? show_stats :
+		    show_clients)(stdout, r, o);
+	}
+}
+
 static int
-print_one(int c, const char *path, const struct reply *r, const char *err,
+print_one(int c, const char *path, struct reply *r, const char *err,
     const struct opts *o, int *nout)
 {
 	char	 name[128];
-	int	 show = c == SHOW || c == SHOW_STATS, ok;
+	int	 show = c == SHOW || c == SHOW_STATS || c == SHOW_CLIENTS, ok;
 
 	ctl_sock_name(path, name, sizeof(name));
 	ok = err == NULL && (!r->have_result || r->result.status == CTL_OK);
@@ -133,14 +153,15 @@ print_one(int c, const char *path, const struct reply *r, const char *err,
 		warnx("%s: an answer of the wrong kind", path);
 		return -1;
 	}
-	if (o->json) {
-		printf("%s", (*nout)++ ? "," : "");
-		(c == SHOW ? json_tunnel : json_stats)(stdout, r);
-	} else {
-		printf("%s", (*nout)++ ? "\n" : "");
-		(c == SHOW ? show_tunnel : show_stats)(stdout, r, o);
-	}
+	print_show(c, r, o, nout);
 	return 0;
+}
+
+static int
+not_a_server(int c, const struct reply *r)
+{
+	return c == SHOW_CLIENTS && r->have_result &&
+	    r->result.status == CTL_UNSUPPORTED;
 }
 
 int
@@ -151,8 +172,8 @@ main(int argc, char *argv[])
 	struct opts		 o;
 	const char		*sock = NULL;
 	char			 why[512], **paths;
-	size_t			 n, i;
-	int			 ch, k, got, nout = 0, rc = 0;
+	size_t			 n, i, skipped = 0;
+	int			 ch, k, got, one, nout = 0, rc = 0;
 
 	memset(&o, 0, sizeof(o));
 	while ((ch = getopt(argc, argv, "hjs:")) != -1) {
@@ -177,7 +198,7 @@ main(int argc, char *argv[])
 	k = find_cmd(argc, argv);
 	memset(&v, 0, sizeof(v));
 	v.verbose = cmds[k].w2 != NULL && strcmp(cmds[k].w2, "verbose") == 0;
-	if (sockets(sock, &paths, &n) == -1)
+	if (sockets(sock, &paths, &n, &one) == -1)
 		return 1;
 	if (o.json)
 		printf("[");
@@ -186,12 +207,22 @@ main(int argc, char *argv[])
 		    NULL, cmds[k].cmd == LOG ? sizeof(v) : 0,
 		    cmds[k].cmd == RESOLVE ? RESOLVE_TIMEOUT_MS : TIMEOUT_MS,
 		    &r, why, sizeof(why));
+		/* Asking every daemon for clients: only servers have any. */
+		if (got == 0 && !one && not_a_server(cmds[k].cmd, &r)) {
+			skipped++;
+			continue;
+		}
 		if (print_one(cmds[k].cmd, paths[i], &r, got == -1 ? why :
 		    NULL, &o, &nout) == -1)
 			rc = 1;
 	}
 	if (o.json)
 		printf("]\n");
+	if (skipped > 0 && skipped == n) {
+		warnx("no prefix server (serve tcp) among the %zu daemon%s "
+		    "asked", n, n == 1 ? "" : "s");
+		rc = 1;
+	}
 	ctl_paths_free(paths, n);
 	if (fflush(stdout) == EOF)
 		err(1, "stdout");

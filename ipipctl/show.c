@@ -184,3 +184,62 @@ show_stats(FILE *f, const struct reply *r, const struct opts *o)
 		}
 	}
 }
+
+/* "ADDRESS port P" of where a client connects from. */
+static const char *
+peer_fmt(const struct ctl_client *c, char *buf, size_t len)
+{
+	char	 a[ADDR_STRLEN];
+
+	snprintf(buf, len, "%s port %u", addr_fmt(&c->peer, a, sizeof(a)),
+	    c->port);
+	return buf;
+}
+
+static void
+client_row(FILE *f, const struct ctl_client *c, const int *w,
+    const struct opts *o)
+{
+	char	 p[64], a[ADDR_STRLEN + 16], t[32], n[4][32], d[32];
+
+	fprintf(f, "  %-*s  %-9s  %-*s  %-*s  %s  %10s %10s %10s %10s %8s\n",
+	    w[0], c->id, client_state_name(c->state),
+	    w[1], fmt_prefix(&c->prefix, p, sizeof(p)),
+	    w[2], peer_fmt(c, a, sizeof(a)),
+	    fmt_since(c->connected_s, 0, t, sizeof(t)),
+	    fmt_count(c->rx_pkts, 0, o, n[0], sizeof(n[0])),
+	    fmt_count(c->rx_bytes, 1, o, n[1], sizeof(n[1])),
+	    fmt_count(c->tx_pkts, 0, o, n[2], sizeof(n[2])),
+	    fmt_count(c->tx_bytes, 1, o, n[3], sizeof(n[3])),
+	    fmt_count(c->drops, 0, o, d, sizeof(d)));
+}
+
+/* One line per client; columns as wide as needed. */
+void
+show_clients(FILE *f, const struct reply *r, const struct opts *o)
+{
+	char	 b[ADDR_STRLEN + 16];
+	int	 w[3] = { 10, 6, 4 }, l;
+	size_t	 i;
+
+	fprintf(f, "%s: %zu client%s\n", r->tunnel.st.dev, r->nclients,
+	    r->nclients == 1 ? "" : "s");
+	if (r->nclients == 0)
+		return;
+	for (i = 0; i < r->nclients; i++) {
+		if ((l = (int)strlen(r->clients[i].id)) > w[0])
+			w[0] = l;
+		if ((l = (int)strlen(fmt_prefix(&r->clients[i].prefix, b,
+		    sizeof(b)))) > w[1])
+			w[1] = l;
+		if ((l = (int)strlen(peer_fmt(&r->clients[i], b,
+		    sizeof(b)))) > w[2])
+			w[2] = l;
+	}
+	fprintf(f, "  %-*s  %-9s  %-*s  %-*s  %-19s  %10s %10s %10s %10s "
+	    "%8s\n", w[0], "IDENTIFIER", "STATE", w[1], "PREFIX", w[2],
+	    "PEER", "SINCE", "RX-PKTS", "RX-BYTES", "TX-PKTS", "TX-BYTES",
+	    "DROPS");
+	for (i = 0; i < r->nclients; i++)
+		client_row(f, &r->clients[i], w, o);
+}

@@ -258,6 +258,9 @@ cleanup() {
 	for ns in "${_NAMESPACES[@]+"${_NAMESPACES[@]}"}"; do
 		ip netns delete "$ns" 2>/dev/null
 	done
+	# Control sockets of our devices that a daemon killed with SIGKILL
+	# left behind (every daemon of ours is gone by now).
+	rm -f /run/ipipd/*"$SID".sock
 	for d in "${_ETC_NETNS[@]+"${_ETC_NETNS[@]}"}"; do
 		rm -rf -- "$d"
 	done

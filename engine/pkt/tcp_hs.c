@@ -274,37 +274,3 @@ tcp_hs_write_prefix(const struct in6_addr *pfx, char *buf, size_t len)
 	json_decref(o);
 	return n <= len ? n : 0;
 }
-
-static const char *const cause_names[] = {
-	[TC_NONE]		= "none",
-	[TC_HS_TIMEOUT]		= "handshake-timeout",
-	[TC_HS_TOOBIG]		= "handshake-too-big",
-	[TC_HS_MALFORMED]	= "handshake-malformed",
-	[TC_HS_NOFIELD]		= "handshake-no-field",
-	[TC_BAD_ID]		= "bad-identifier",
-	[TC_BAD_PREFIX]		= "bad-prefix",
-	[TC_BAD_KEY]		= "bad-key",
-	[TC_NOT_ALLOWED]	= "not-allowed",
-	[TC_HS_EOF]		= "handshake-closed",
-	[TC_MAX_HS]		= "max-handshakes",
-	[TC_MAX_HS_ADDR]	= "max-handshakes-per-address",
-	[TC_MAX_CLIENTS]	= "max-clients",
-	[TC_POOL_FULL]		= "pool-full",
-	[TC_ASSIGN_ERROR]	= "assignments-unwritable",
-	[TC_DESYNC]		= "desync",
-	[TC_REPLACED]		= "replaced",
-	[TC_EOF]		= "closed",
-	[TC_ERROR]		= "error",
-	[TC_NOFD]		= "out-of-fds",
-};
-
-_Static_assert(sizeof(cause_names) / sizeof(cause_names[0]) == TC_MAX,
-    "cause_names does not cover enum tcp_cause");
-
-const char *
-tcp_cause_name(enum tcp_cause c)
-{
-	if ((unsigned int)c >= TC_MAX)
-		return "unknown";
-	return cause_names[c];
-}

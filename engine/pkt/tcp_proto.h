@@ -56,6 +56,19 @@ enum tcp_cause {
 	TC_MAX
 };
 
+/* Why a packet of the TCP transport is dropped: counted. */
+enum tcp_drop {
+	TD_SPOOF = 0,		/* source outside the client's /64 */
+	TD_LINKLOCAL,		/* source link-local or :: (RS, DAD) */
+	TD_FAMILY,		/* not IPv6 */
+	TD_SENDQ,		/* send queue full */
+	TD_UNASSIGNED,		/* to a /64 with no client: ICMPv6 sent */
+	TD_NOT_POOL,		/* from the TUN, not to the pool */
+	TD_DOWN,		/* client: no connection */
+	TD_TUN_WRITE,		/* write to the TUN device failed */
+	TD_MAX
+};
+
 enum tcp_result { TCP_OK, TCP_MORE, TCP_BAD };
 
 /* tcp_frame.c */
@@ -72,6 +85,8 @@ enum tcp_result tcp_hs_read_prefix(const uint8_t *, size_t,
 int	 tcp_hs_prefix_usable(const struct in6_addr *);
 size_t	 tcp_hs_write_id(const char *, const char *, char *, size_t);
 size_t	 tcp_hs_write_prefix(const struct in6_addr *, char *, size_t);
+/* tcp_names.c: the stable names of the log, the status and ipipctl */
 const char *tcp_cause_name(enum tcp_cause);
+const char *tcp_drop_name(enum tcp_drop);
 
 #endif /* IPIPD_TCP_PROTO_H */

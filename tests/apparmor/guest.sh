@@ -301,6 +301,15 @@ if tcpup aa-a "$T/tsrv.log" dev tp0 serve tcp listen 192.0.2.1 port 4444 \
 	check "tcp: ping the client's address from the server" \
 	    ip netns exec aa-a ping -6 -c 3 -i 0.3 -W 3 -q 2001:db8:100:1::1
 	check "tcp: the assignments file was written" grep -q '2001:db8:100:1::/64' "$POOLF"
+	# ipipctl under its profile: the server's client list (its SINCE
+	# column reads the time zone) and the engine's tcp counters.
+	out=$("$IPIPCTL" -s /run/ipipd/tp0.sock show clients 2>&1)
+	echo "$out" | sed 's/^/    ipipctl show clients | /'
+	check "ipipctl show clients: the client, up, with its /64" \
+	    eval 'echo "$out" | grep -Eq " up +2001:db8:100:1::/64 +192.0.2.2 port [0-9]+ "'
+	out=$("$IPIPCTL" -s /run/ipipd/tp0.sock show stats 2>&1)
+	check "ipipctl show stats: tcp clients 1" \
+	    eval 'echo "$out" | grep -Eq "^    clients +1$"'
 	confined "$PID_S" ipipd
 	confined "$PID_C" ipipd
 	for p in $PID_S $PID_C; do

@@ -51,8 +51,9 @@ FUZZ_SRCS_allowlist	 = $(FUZZ_SRCS_priv)
 
 # The engine's control socket server and what it calls.
 FUZZ_SRCS_ctl		 = engine/control.c engine/control_req.c \
-			   engine/control_stats.c engine/hints.c engine/pmtu.c \
-			   engine/pkt/drop.c common/addr.c common/imsg.c \
+			   engine/control_stats.c engine/control_clients.c \
+			   engine/hints.c engine/pmtu.c engine/pkt/drop.c \
+			   engine/pkt/tcp_names.c common/addr.c common/imsg.c \
 			   common/imsg_rules.c common/clock.c \
 			   common/log.c
 

@@ -26,12 +26,16 @@
  * Input: chunks, each a length byte L (taken as L % 64 + 1) and L bytes
  * of the client's stream (fewer at the end of the input).  Bit 7 of L:
  * the parent refuses (CTL_DENIED) rather than allows a forwarded
- * request.
+ * request.  An input of odd length talks to a prefix server with
+ * FAKE_LISTED clients (and handshakes among them), so that show clients
+ * answers in several buffers; an even one to a peer tunnel.
  *
  * Checked: no crash, no leak, no fd left open; the read buffer never
  * holds more than CTL_RBUF bytes; every reply is a sequence of whole
  * messages of a reply type, each exactly its size, ending in
- * IMSG_CTL_END or IMSG_CTL_RESULT; a client is dropped only with
+ * IMSG_CTL_END or IMSG_CTL_RESULT, or, while show clients has more, in
+ * a record; show clients lists every client exactly once; a client is
+ * dropped only with
  * control-bad counted, and every bad frame drops it or is answered.
  */
 #include <sys/socket.h>
@@ -45,6 +49,7 @@
 
 #include "engine.h"
 #include "log.h"
+#include "tcp.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -56,8 +61,13 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 	}								\
 } while (0)
 
+#define FAKE_SLOTS	300
+#define FAKE_LISTED	120	/* slots 0, 2, 4, ...: assigning or up */
+
 static struct engine	 e;
 static int		 parent[2] = { -1, -1 };	/* [0] engine's end */
+static struct tcp_engine fake;
+static struct tcp_conn	 fake_conns[FAKE_SLOTS];
 
 static size_t
 reply_size(uint32_t type)
@@ -73,13 +83,15 @@ reply_size(uint32_t type)
 		return 0;
 	case IMSG_CTL_RESULT:
 		return sizeof(struct ctl_result);
+	case IMSG_CTL_CLIENT:
+		return sizeof(struct ctl_client);
 	}
 	return (size_t)-1;
 }
 
-/* What a client would read: whole messages, the last one ending it. */
-static void
-take_replies(struct ctl_conn *c)
+/* One buffer of replies; the type of its last message. */
+static uint32_t
+take_buffer(struct ctl_conn *c, size_t *nclients)
 {
 	struct imsg_hdr	 hdr;
 	size_t		 off = 0;
@@ -91,12 +103,36 @@ take_replies(struct ctl_conn *c)
 		CHECK(reply_size(hdr.type) != (size_t)-1);
 		CHECK(hdr.len == IMSG_HEADER_SIZE + reply_size(hdr.type));
 		CHECK(hdr.flags == 0);
+		if (hdr.type == IMSG_CTL_CLIENT)
+			(*nclients)++;
 		off += hdr.len;
 		last = hdr.type;
 	}
 	CHECK(off == c->wlen);
-	CHECK(last == IMSG_CTL_END || last == IMSG_CTL_RESULT);
 	c->wlen = c->woff = 0;
+	return last;
+}
+
+/*
+ * What a client would read: whole messages, the last one ending the
+ * reply; show clients a buffer at a time, as control.c sends it.
+ */
+static void
+take_replies(struct ctl_conn *c)
+{
+	size_t		 n = 0;
+	uint32_t	 last;
+
+	for (;;) {
+		last = take_buffer(c, &n);
+		if (c->more == 0)
+			break;
+		CHECK(last == IMSG_CTL_CLIENT || last == IMSG_CTL_TUNNEL);
+		control_clients_page(&e, c);
+		CHECK(c->wlen > 0);
+	}
+	CHECK(last == IMSG_CTL_END || last == IMSG_CTL_RESULT);
+	CHECK(n == 0 || (e.tcp != NULL && n == FAKE_LISTED));
 	if (c->closing) {
 		ctl_drop(&e, c);
 		return;
@@ -162,6 +198,33 @@ parent_answer(struct ctl_conn *c, int deny)
 	CHECK(c->fd != -1 && c->id == 0 && c->wlen > 0);
 }
 
+/* A prefix server's table: every other slot a client, some still
+ * assigning, with identifiers of every length; the rest handshakes. */
+static void
+fake_setup(void)
+{
+	struct tcp_conn	*c;
+	int		 i;
+
+	fake.conf.role = TCP_ROLE_SERVER;
+	fake.conns = fake_conns;
+	fake.nconns = FAKE_SLOTS;
+	for (i = 0; i < FAKE_SLOTS; i++) {
+		c = &fake_conns[i];
+		c->fd = -1;
+		if (i >= 2 * FAKE_LISTED || i % 2 == 1) {
+			c->state = i % 3 ? TS_HS : TS_FREE;
+			continue;
+		}
+		c->state = i % 7 ? TS_UP : TS_ASSIGN;
+		memset(c->id, 'a' + i % 26, (size_t)(i % TCP_ID_MAX) + 1);
+		c->prefix = 0x20010db800000000ULL | (uint64_t)i;
+		c->peer.af = AF_INET;
+		c->port = (uint16_t)(40000 + i);
+		c->rx_pkts = c->tx_pkts = (uint64_t)i;
+	}
+}
+
 static void
 setup(void)
 {
@@ -174,6 +237,7 @@ setup(void)
 	control_init(&e);
 	strlcpy(e.ctl.st.dev, "fuzz0", sizeof(e.ctl.st.dev));
 	strlcpy(e.ctl.st.role, "peer", sizeof(e.ctl.st.role));
+	fake_setup();
 }
 
 int
@@ -185,6 +249,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int		 n, deny, probe, probe0;
 
 	setup();
+	e.tcp = size % 2 ? &fake : NULL;
+	strlcpy(e.ctl.st.role, e.tcp ? "server" : "peer",
+	    sizeof(e.ctl.st.role));
 	probe0 = dup(0);
 	close(probe0);
 	c = &e.ctl.conns[0];

@@ -309,7 +309,12 @@ def ctl():
     verbose = struct.pack("=i", 1)
     write("ctl", "show", chunks(msg("IMSG_CTL_SHOW")))
     write("ctl", "show-stats", chunks(msg("IMSG_CTL_SHOW_STATS")))
+    # Odd lengths talk to a prefix server, even ones to a peer tunnel.
     write("ctl", "show-clients", chunks(msg("IMSG_CTL_SHOW_CLIENTS")))
+    write("ctl", "show-clients-peer",
+          chunks(msg("IMSG_CTL_SHOW_CLIENTS")) + b"\x00")
+    write("ctl", "clients-then-show", chunks(msg("IMSG_CTL_SHOW_CLIENTS") +
+                                             msg("IMSG_CTL_SHOW"), size=7))
     write("ctl", "reload", chunks(msg("IMSG_CTL_RELOAD")))
     write("ctl", "reload-denied", chunks(msg("IMSG_CTL_RELOAD"), deny=True))
     write("ctl", "resolve", chunks(msg("IMSG_CTL_RESOLVE")))

@@ -5,11 +5,13 @@
 # gets a distinct /64, written to the assignments file; every one's
 # echo request to a host behind the server is answered on its own
 # connection (none starved); the engine needs at most 16 KiB of memory
-# per idle client; an ipipd client keeps working beside them.
+# per idle client; ipipctl show clients lists them all (a reply of many
+# buffers); an ipipd client keeps working beside them.
 
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tcp_lib.sh"
 setup_common
+need_ipipctl
 [ -x "$PYTHON" ] || skip "$PYTHON missing"
 MANY=$TOPDIR/tests/integration/tcp_many.py
 N=${TCP_MANY:-1000}
@@ -65,6 +67,25 @@ expect_match "$(grep 'status tcp:' "$LOG_S" | tail -n 1)" "clients $((N + 1)) " 
     "the server counts $((N + 1)) clients"
 expect_eq "$("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$TCP_FILE")" \
     $((N + 1)) "identifiers in the assignments file"
+# ipipctl show clients: more records than one reply buffer holds, so
+# they come a buffer at a time (engine/control_clients.c).
+"$IPIPCTL" -j -s "/run/ipipd/tp$SID.sock" show clients >"$TMPD/clients.json"
+expect_status $? 0 "ipipctl -j show clients"
+expect_eq "$(jq_py "$TMPD/clients.json" "len(j[0]['clients'])")" $((N + 1)) \
+    "show clients lists $((N + 1)) clients"
+expect_eq "$(jq_py "$TMPD/clients.json" "len(set(c['id'] for c in j[0]['clients']))")" \
+    $((N + 1)) "... each once"
+v=$("$PYTHON" -c 'import json, sys
+f = json.load(open(sys.argv[1]))
+c = json.load(open(sys.argv[2]))[0]["clients"]
+print(all(f.get(x["id"]) == x["prefix"] for x in c),
+    sum(x["rx_packets"] >= 1 and x["tx_packets"] >= 1 for x in c
+    if x["id"] != sys.argv[3]))' \
+    "$TCP_FILE" "$TMPD/clients.json" "$(client_id "$TMPD/c1.log")")
+expect_eq "$v" "True $N" \
+    "every listed prefix is the file's; each of the $N sent and got a packet"
+expect_eq "$("$IPIPCTL" -s "/run/ipipd/tp$SID.sock" show clients | wc -l)" \
+    $((N + 3)) "text: a header, the column heads and a row per client"
 ping6_ok "$NS_H" "$A1"
 sha_transfer "$NS_H" "$NS_C1" "$A1" 4000000
 exec 7>&-
