@@ -28,7 +28,7 @@
 #define HINTS_MAX	16	/* hints kept from one reply */
 #define COUNTERS_MAX	512	/* counters kept from one reply */
 #define SOCKETS_MAX	1024	/* sockets found in a directory */
-#define CLIENTS_MAX	(1U << 20)	/* show clients records kept */
+#define CLIENTS_MAX	1100000	/* max-clients + max-handshakes, at most */
 
 /* What one daemon answered. */
 struct reply {
