@@ -29,6 +29,10 @@
 #include "engine.h"
 #include "tcp.h"
 
+/* An empty buffer takes a record and the end: every page makes progress. */
+_Static_assert(2 * IMSG_HEADER_SIZE + sizeof(struct ctl_client) <= CTL_WBUF,
+    "a show clients record does not fit CTL_WBUF");
+
 int
 control_has_clients(const struct engine *e)
 {
