@@ -6,7 +6,8 @@
 #     owned by the service user; gone when the daemon exits;
 #   - show and show stats, text and JSON (-j, parsed here): 100 pings
 #     each way show as at least 100 packets each way in the counters of
-#     both ends; every drop reason by its stable name;
+#     both ends; every drop reason by its stable name; with 1000 more,
+#     -h shows packets in k and bytes in KiB;
 #   - ipipctl show without -s finds both tunnels, and -s DIR too;
 #   - show clients on a peer tunnel: exit 1 and the reason;
 #   - a daemon for a device of the same name in another namespace runs
@@ -72,8 +73,18 @@ expect_status $? 0 "ipipctl -s $SA show stats"
 expect_match "$out" "^$ta " "text: tunnel name first"
 expect_match "$out" "^    net-src +0$" "text: net-src row"
 expect_match "$out" "^  drops$" "text: drops group"
+# 1000 more echo requests into A's device: over 1100 packets, 90 KiB.
+out=$(nsx "$NS_A" ping -q -n -f -c 1000 -w 20 "$IN4B" 2>&1)
+expect_match "$out" "^1000 packets transmitted" "1000 more pings from A"
+"$IPIPCTL" -j -s "$SA" show stats >"$TMPD/stats.h.json"
 out=$("$IPIPCTL" -h -s "$SA" show stats)
-expect_match "$out" "^    tun-rx-bytes +[0-9.]+ (B|KiB)$" "-h: bytes in units"
+# The same numbers as -j gives, in units (fmt.c: one decimal).
+want=$(jq_py "$TMPD/stats.h.json" "'%.1f k %.1f KiB' % (j[0]['traffic']['tun-rx-packets'] / 1000, j[0]['traffic']['tun-rx-bytes'] / 1024)")
+expect_eq "$(jq_py "$TMPD/stats.h.json" "1100 <= j[0]['traffic']['tun-rx-packets'] < 2000")" \
+    True "-j: 1100 to 2000 packets into A's device"
+expect_match "$out" "^    tun-rx-packets +${want% * *}$" "-h: packets in k (powers of 1000)"
+expect_match "$out" "^    tun-rx-bytes +${want#* k }$" "-h: bytes in KiB (powers of 1024)"
+expect_match "$out" "^    net-src +0$" "-h: a count below 1000 exact"
 
 log "=== show -j"
 "$IPIPCTL" -j -s "$SA" show >"$TMPD/show.json"
