@@ -16,7 +16,9 @@
 #     ICMP port unreachable: the unreachable hint;
 #   - A with encap gue: GUE datagrams of protocol 47 (net-proto), the
 #     protocol hint, logged once for 3 and shown; of protocol 41 to
-#     mode ipip (net-mode), the mode hint: a cause of its own.
+#     mode ipip (net-mode), the mode hint: a cause of its own;
+#   - A without encap, nothing for IP protocol 4 on B: B's kernel answers
+#     ICMP protocol unreachable: the unreachable hint names the protocol.
 
 . "$(dirname "$0")/../lib.sh"
 setup_common
@@ -145,5 +147,16 @@ expect_eq "$(showj "' '.join(sorted(h['cause'] for h in j[0]['hints']))")" \
     "mode protocol" "show -j: the two causes"
 expect_match "$("$IPIPCTL" -s "$SA" show)" "^  hint +$proto \(3 packets, last [0-9]+s ago\)$" \
     "show: the protocol hint"
+stop_ipipd "$PID_A" "$LOG_A"
+
+log "=== no encap, no tunnel on B: ICMP protocol unreachable"
+LOG_A=$TMPD/raw.log
+side_up a auto "$ta" "$LOG_A" remote "$V4B" mode ipip resolve-interval 600
+nsx "$NS_A" ping -n -q -c 3 -i 0.2 -W 1 "$IN4B" >/dev/null 2>&1
+punr="$V4B answers ICMP protocol unreachable: its kernel has no tunnel for IP protocol 4 \(load the ipip/sit module and set one up, or run ipipd there\)"
+wait_log "$LOG_A" "engine: hint: $punr" 5 && ok "protocol unreachable hint logged" ||
+	error "no protocol unreachable hint logged"
+expect_match "$(showj "[h['text'] for h in j[0]['hints'] if h['cause'] == 'unreachable'][0]")" \
+    "^$punr\$" "show -j: the protocol unreachable hint"
 stop_ipipd "$PID_A" "$LOG_A"
 finish
