@@ -11,6 +11,8 @@
 #     auto needs peer-sport any", logged once for 3 datagrams; with
 #     peer-sport any (A restarted) the same datagrams go through;
 #   - inner IPv6, which mode ipip does not carry: the mode hint;
+#   - a GUE header first, as a kernel peer with encap gue sends: dropped
+#     as net-version, and the protocol hint says the peer runs gue;
 #   - from another address, the remote silent for 5 s: the source hint;
 #   - A's own datagrams to a port where nothing listens on B: B answers
 #     ICMP port unreachable: the unreachable hint;
@@ -75,6 +77,18 @@ wait_log "$LOG_A" "engine: hint: $mode" 5 && ok "mode hint logged" ||
 	error "no mode hint logged"
 expect_eq "$(drops net-mode)" 1 "net-mode drops"
 
+log "=== a kernel GUE peer to encap fou: a GUE header first"
+nsx "$NS_B" "$PYTHON" -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('$V4B', $PB))
+for i in range(2):
+    s.sendto(bytes([0, 4, 0, 0, 0x45]) + bytes(27), ('$V4A', $PA))"
+fg="$V4B sends GUE datagrams \(protocol 4\), and this tunnel is encap fou: the peer runs encap gue; use the same encap on both ends"
+wait_log "$LOG_A" "engine: hint: $fg" 5 && ok "fou/gue hint logged" ||
+	error "no fou/gue hint logged"
+expect_eq "$(drops net-version)" 2 "net-version drops"
+
 log "=== datagrams from another address, nothing from the remote"
 V4C=192.0.2.3
 nsx "$NS_B" ip address add "$V4C/24" dev "$VETH_B" || die "add $V4C"
@@ -91,7 +105,7 @@ unr="$V4B answers ICMP port unreachable: nothing listens on UDP port $PB there \
 wait_log "$LOG_A" "engine: hint: $unr" 5 && ok "unreachable hint logged" ||
 	error "no unreachable hint logged"
 expect_eq "$(showj "' '.join(sorted(h['cause'] for h in j[0]['hints']))")" \
-    "mode peer-sport source unreachable" "show -j: the four causes"
+    "mode peer-sport protocol source unreachable" "show -j: the five causes"
 
 log "=== the fix the hint names: peer-sport any"
 stop_ipipd "$PID_A" "$LOG_A"
