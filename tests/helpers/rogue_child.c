@@ -251,11 +251,12 @@ send_request(uint32_t type, int32_t verbose, size_t len, int fd)
 }
 
 /*
- * A message from the parent, read blocking; its type, -1 when the
- * parent is gone.  Logs the log levels set and the answer to a request.
+ * A message from the parent: 1, or 0 when none is buffered and not
+ * block, -1 when the parent is gone.  Logs the start (the tunnel set
+ * up: its mtu too), the log levels set and the answer to a request.
  */
 static int
-parent_msg(struct imsg *imsg)
+parent_msg(struct imsg *imsg, int block)
 {
 	struct msg_set_verbose	 v;
 	struct msg_ctl_answer	 a;
@@ -263,11 +264,15 @@ parent_msg(struct imsg *imsg)
 	ssize_t			 n;
 
 	while ((n = imsg_get(&ibuf, imsg)) == 0)
-		if (imsg_read(&ibuf) <= 0)
+		if (!block)
+			return 0;
+		else if (imsg_read(&ibuf) <= 0)
 			return -1;
 	if (n == -1)
 		errx(1, "bad message from the parent");
-	if (imsg->hdr.type == IMSG_SET_VERBOSE &&
+	if (imsg->hdr.type == IMSG_START)
+		send_log("rogue: start");
+	else if (imsg->hdr.type == IMSG_SET_VERBOSE &&
 	    imsg_get_data(imsg, &v, sizeof(v)) == 0) {
 		snprintf(line, sizeof(line), "rogue: verbose %d", v.verbose);
 		send_log(line);
@@ -278,7 +283,7 @@ parent_msg(struct imsg *imsg)
 		    a.r.status, a.r.text);
 		send_log(line);
 	}
-	return (int)imsg->hdr.type;
+	return 1;
 }
 
 /* The request a control client sent, as the parent would be asked it. */
@@ -323,17 +328,20 @@ ctl_relay(void)
 	int		 lsock = -1, c, t;
 
 	for (;;) {
+		/* All that was read, before poll waits for more. */
+		while (parent_msg(&imsg, 0) == 1) {
+			if (imsg.hdr.type == IMSG_FD_CONTROL && lsock == -1)
+				lsock = imsg_get_fd(&imsg);
+			imsg_free(&imsg);
+		}
 		pfd[0].fd = IPIPD_CHILD_FD;
 		pfd[1].fd = lsock;
 		pfd[0].events = pfd[1].events = POLLIN;
 		if (poll(pfd, lsock == -1 ? 1 : 2, -1) == -1)
 			err(1, "poll");
 		if (pfd[0].revents) {
-			if (parent_msg(&imsg) == -1)
+			if (imsg_read(&ibuf) <= 0)
 				return;
-			if (imsg.hdr.type == IMSG_FD_CONTROL)
-				lsock = imsg_get_fd(&imsg);
-			imsg_free(&imsg);
 			continue;
 		}
 		if (lsock == -1 || !pfd[1].revents ||
@@ -343,8 +351,9 @@ ctl_relay(void)
 			send_request(type, verbose, sizeof(struct
 			    msg_ctl_request), c);
 			do {
-				if ((t = parent_msg(&imsg)) == -1)
+				if (parent_msg(&imsg, 1) == -1)
 					return;
+				t = (int)imsg.hdr.type;
 				imsg_free(&imsg);
 			} while (t != IMSG_CTL_ANSWER);
 		} else
@@ -382,7 +391,7 @@ ctl_rogue(const char *mode)
 	} else
 		return 0;
 	/* A parent that acted would set the level or answer: logged. */
-	while (parent_msg(&imsg) != -1)
+	while (parent_msg(&imsg, 1) == 1)
 		imsg_free(&imsg);
 	return 1;
 }

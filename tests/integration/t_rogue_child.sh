@@ -167,8 +167,10 @@ printf '%s\n' "dev tz$SID" "remote $V4B" "mtu 1400" >"$CONF"
 LOG=$TMPD/ctl-relay.log SOCK=/run/ipipd/tz$SID.sock
 IPIPD=$BIN/ipipd start_ipipd "$NS_A" "$LOG" -f "$CONF"
 PID=$IPIPD_PID
-wait_log "$LOG" "engine: rogue: verbose 0" 10 "$PID" ||
-	die "the rogue engine was not given the log level"
+# The start comes once the device is set up (mtu), the level before.
+wait_log "$LOG" "engine: rogue: start" 10 "$PID" ||
+	die "the rogue engine was not started"
+expect_file_match "$LOG" "engine: rogue: verbose 0" "the log level given at start"
 wait_until 5 test -S "$SOCK" || die "no control socket $SOCK"
 expect_eq "$(link_mtu "$NS_A" tz$SID)" 1400 "mtu at start"
 UN=rgc${SID}n
