@@ -173,6 +173,14 @@ hint_udp_drop(struct engine *e, int why, const struct udp_meta *um,
 		hint_set(e, HINT_PROTO, &um->src, um->sport,
 		    udp_inner_proto(e, pkt, len), 1);
 		break;
+	case DROP_NET_VERSION:
+		/* A GUE header (variant 0) where FOU has the inner IP's. */
+		if (e->encap.type == ENCAP_FOU && len >= GUE_HDR_LEN &&
+		    pkt[0] == 0 && (pkt[1] == IPPROTO_IPIP ||
+		    pkt[1] == IPPROTO_IPV6 || pkt[1] == IPPROTO_MPLS))
+			hint_set(e, HINT_PROTO, &um->src, um->sport, pkt[1],
+			    1);
+		break;
 	}
 }
 
@@ -258,9 +266,16 @@ hint_text(struct engine *e, int cause, char *buf, size_t len)
 		    e->ctl.st.mode[0] != '\0' ? e->ctl.st.mode : "(unknown)");
 		break;
 	case HINT_PROTO:
-		snprintf(buf, len, "%s sends GUE datagrams of protocol %u, "
-		    "which ipipd does not carry (4, 41, 137): the peer's "
-		    "tunnel is of another kind", a, h->proto);
+		if (e->encap.type == ENCAP_FOU)
+			snprintf(buf, len, "%s sends GUE datagrams (protocol "
+			    "%u), and this tunnel is encap fou: the peer runs "
+			    "encap gue; use the same encap on both ends", a,
+			    h->proto);
+		else
+			snprintf(buf, len, "%s sends GUE datagrams of "
+			    "protocol %u, which ipipd does not carry (4, 41, "
+			    "137): the peer's tunnel is of another kind", a,
+			    h->proto);
 		break;
 	case HINT_UNREACH:
 		if (h->port != 0)

@@ -43,7 +43,8 @@ fmt_count(uint64_t v, int bytes, const struct opts *o, char *buf,
 		    o->human && bytes ? " B" : "");
 		return buf;
 	}
-	while (d >= step && i < 5) {
+	/* Up while the one decimal would round to step: not "1024.0 KiB". */
+	while (d >= step - 0.05 && i < 5) {
 		d /= step;
 		i++;
 	}

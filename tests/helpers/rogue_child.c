@@ -37,6 +37,24 @@
  *   short-log     (engine) IMSG_LOG with a 3-byte payload
  *   exit-1        (either) exits with status 1 at once, every start
  *
+ * and, on the control path (the engine forwards a control client's
+ * request with the client's socket; the parent checks who the client
+ * is and acts):
+ *
+ *   ctl-nofd      (engine) IMSG_CTL_REQUEST reload without the client
+ *   ctl-short     (engine) IMSG_CTL_REQUEST of 8 bytes, with a client
+ *   ctl-badtype   (engine) a request for IMSG_CTL_SHOW, with a client
+ *   ctl-badverbose (engine) log with verbose 2, with a client
+ *   ctl-answer    (engine) IMSG_CTL_ANSWER, which only the parent sends
+ *   ctl-resolver  (resolver) IMSG_CTL_REQUEST, which only the engine sends
+ *   ctl-relay     (engine) accepts control clients on the socket the
+ *                 parent passes and forwards each one's reload or log
+ *                 request, whoever the client is; logs (IMSG_LOG) every
+ *                 log level the parent then sets and the answer
+ *
+ * "With a client" is one end of a socketpair made here: its peer is
+ * this process, root or the service user, whom the parent would obey.
+ *
  * As the engine in any other mode it never answers, so no tunnel can
  * come up through it whatever the resolver does first.
  *
@@ -46,6 +64,8 @@
 
 #include <sys/socket.h>
 #include <sys/uio.h>
+
+#include <poll.h>
 
 #include <arpa/inet.h>
 #include <err.h>
@@ -205,6 +225,177 @@ pong_wrong(void)
 	send_msg(IMSG_PONG, &p, sizeof(p));
 }
 
+/* One end of a socketpair: a client whose peer is this process. */
+static int
+own_client(void)
+{
+	int	 sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == -1)
+		err(1, "socketpair");
+	return sp[0];	/* sp[1] stays open: a live peer */
+}
+
+static void
+send_request(uint32_t type, int32_t verbose, size_t len, int fd)
+{
+	struct msg_ctl_request	 rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.id = 1;
+	rq.type = type;
+	rq.verbose = verbose;
+	if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, fd, &rq, len) == -1 ||
+	    imsg_flush(&ibuf) == -1)
+		err(1, "imsg to the parent");
+}
+
+/*
+ * A message from the parent: 1, or 0 when none is buffered and not
+ * block, -1 when the parent is gone.  Logs the start (the tunnel set
+ * up: its mtu too), the log levels set and the answer to a request.
+ */
+static int
+parent_msg(struct imsg *imsg, int block)
+{
+	struct msg_set_verbose	 v;
+	struct msg_ctl_answer	 a;
+	char			 line[sizeof(a.r.text) + 32];
+	ssize_t			 n;
+
+	while ((n = imsg_get(&ibuf, imsg)) == 0)
+		if (!block)
+			return 0;
+		else if (imsg_read(&ibuf) <= 0)
+			return -1;
+	if (n == -1)
+		errx(1, "bad message from the parent");
+	if (imsg->hdr.type == IMSG_START)
+		send_log("rogue: start");
+	else if (imsg->hdr.type == IMSG_SET_VERBOSE &&
+	    imsg_get_data(imsg, &v, sizeof(v)) == 0) {
+		snprintf(line, sizeof(line), "rogue: verbose %d", v.verbose);
+		send_log(line);
+	} else if (imsg->hdr.type == IMSG_CTL_ANSWER &&
+	    imsg_get_data(imsg, &a, sizeof(a)) == 0) {
+		a.r.text[sizeof(a.r.text) - 1] = '\0';
+		snprintf(line, sizeof(line), "rogue: answer %d %s",
+		    a.r.status, a.r.text);
+		send_log(line);
+	}
+	return 1;
+}
+
+/* The request a control client sent, as the parent would be asked it. */
+static int
+client_request(int c, uint32_t *type, int32_t *verbose)
+{
+	struct imsgbuf		 cb;
+	struct imsg		 imsg;
+	struct msg_set_verbose	 v;
+	ssize_t			 n;
+	int			 ok = 0;
+
+	imsg_init(&cb, c);
+	while ((n = imsg_get(&cb, &imsg)) == 0)
+		if (imsg_read(&cb) <= 0)
+			break;
+	if (n > 0) {
+		*type = imsg.hdr.type;
+		*verbose = 0;
+		if (*type == IMSG_CTL_LOG &&
+		    imsg_get_data(&imsg, &v, sizeof(v)) == 0)
+			*verbose = v.verbose;
+		ok = *type == IMSG_CTL_RELOAD || *type == IMSG_CTL_LOG;
+		imsg_free(&imsg);
+	}
+	imsg_clear(&cb);
+	return ok ? 0 : -1;
+}
+
+/*
+ * ctl-relay: every client's request goes to the parent as if allowed;
+ * what the parent sends until its answer is logged, then the client
+ * is closed.  Ends when the parent does.
+ */
+static void
+ctl_relay(void)
+{
+	struct pollfd	 pfd[2];
+	struct imsg	 imsg;
+	uint32_t	 type;
+	int32_t		 verbose;
+	int		 lsock = -1, c, t;
+
+	for (;;) {
+		/* All that was read, before poll waits for more. */
+		while (parent_msg(&imsg, 0) == 1) {
+			if (imsg.hdr.type == IMSG_FD_CONTROL && lsock == -1)
+				lsock = imsg_get_fd(&imsg);
+			imsg_free(&imsg);
+		}
+		pfd[0].fd = IPIPD_CHILD_FD;
+		pfd[1].fd = lsock;
+		pfd[0].events = pfd[1].events = POLLIN;
+		if (poll(pfd, lsock == -1 ? 1 : 2, -1) == -1)
+			err(1, "poll");
+		if (pfd[0].revents) {
+			if (imsg_read(&ibuf) <= 0)
+				return;
+			continue;
+		}
+		if (lsock == -1 || !pfd[1].revents ||
+		    (c = accept(lsock, NULL, NULL)) == -1)
+			continue;
+		if (client_request(c, &type, &verbose) == 0) {
+			send_request(type, verbose, sizeof(struct
+			    msg_ctl_request), c);
+			do {
+				if (parent_msg(&imsg, 1) == -1)
+					return;
+				t = (int)imsg.hdr.type;
+				imsg_free(&imsg);
+			} while (t != IMSG_CTL_ANSWER);
+		} else
+			close(c);
+	}
+}
+
+/* The control modes of the engine; 0 when mode is none of them. */
+static int
+ctl_rogue(const char *mode)
+{
+	struct imsg	 imsg;
+
+	if (strcmp(mode, "ctl-nofd") == 0)
+		send_request(IMSG_CTL_RELOAD, 0, sizeof(struct
+		    msg_ctl_request), -1);
+	else if (strcmp(mode, "ctl-short") == 0)
+		send_request(IMSG_CTL_LOG, 1, 8, own_client());
+	else if (strcmp(mode, "ctl-badtype") == 0)
+		send_request(IMSG_CTL_SHOW, 0, sizeof(struct
+		    msg_ctl_request), own_client());
+	else if (strcmp(mode, "ctl-badverbose") == 0)
+		send_request(IMSG_CTL_LOG, 2, sizeof(struct
+		    msg_ctl_request), own_client());
+	else if (strcmp(mode, "ctl-answer") == 0) {
+		struct msg_ctl_answer	 a;
+
+		memset(&a, 0, sizeof(a));
+		if (imsg_compose(&ibuf, IMSG_CTL_ANSWER, 0, 0, own_client(),
+		    &a, sizeof(a)) == -1 || imsg_flush(&ibuf) == -1)
+			err(1, "imsg to the parent");
+	} else if (strcmp(mode, "ctl-relay") == 0) {
+		ctl_relay();
+		return 1;
+	} else
+		return 0;
+	/* A parent that acted would set the level or answer: logged. */
+	while (parent_msg(&imsg, 1) == 1)
+		imsg_free(&imsg);
+	return 1;
+}
+
 /* Until the parent closes the socket (it exits on a fatal error). */
 static void
 drain(void)
@@ -227,6 +418,8 @@ main(void)
 		return 1;
 	imsg_init(&ibuf, IPIPD_CHILD_FD);
 	if (is_engine) {
+		if (ctl_rogue(mode))
+			return 0;
 		if (strcmp(mode, "ready-early") == 0)
 			send_msg(IMSG_ENGINE_READY, NULL, 0);
 		else if (strcmp(mode, "short-log") == 0)
@@ -266,7 +459,16 @@ main(void)
 
 		memset(&p, 0, sizeof(p));
 		send_msg(IMSG_PEER, &p, sizeof(p));
-	} else if (strcmp(mode, "short-log") == 0) {
+	} else if (strcmp(mode, "ctl-resolver") == 0) {
+		struct msg_ctl_request	 rq;
+
+		memset(&rq, 0, sizeof(rq));
+		rq.type = IMSG_CTL_RELOAD;
+		if (imsg_compose(&ibuf, IMSG_CTL_REQUEST, 0, 0, own_client(),
+		    &rq, sizeof(rq)) == -1 || imsg_flush(&ibuf) == -1)
+			err(1, "imsg to the parent");
+	} else if (strcmp(mode, "short-log") == 0 ||
+	    strncmp(mode, "ctl-", 4) == 0) {
 		/* the resolver: silent */
 	} else if (strcmp(mode, "pong-unasked") == 0 ||
 	    strcmp(mode, "pong-wrong") == 0) {

@@ -6,7 +6,9 @@
 #     owned by the service user; gone when the daemon exits;
 #   - show and show stats, text and JSON (-j, parsed here): 100 pings
 #     each way show as at least 100 packets each way in the counters of
-#     both ends; every drop reason by its stable name;
+#     both ends; every drop reason by its stable name; with 1000 more,
+#     -h shows packets in k and bytes in KiB; SIGUSR1's status line has
+#     the numbers of -j;
 #   - ipipctl show without -s finds both tunnels, and -s DIR too;
 #   - show clients on a peer tunnel: exit 1 and the reason;
 #   - a daemon for a device of the same name in another namespace runs
@@ -64,7 +66,21 @@ done
 kill -USR1 "$PID_A"
 wait_log "$LOG_A" 'engine: status: tun-rx' 5 ||
 	error "no engine status line after SIGUSR1"
-ok "SIGUSR1 still logs: $(grep 'engine: status:' "$LOG_A" | tail -n 1 | cut -c1-80)"
+line=$(grep 'engine: status:' "$LOG_A" | tail -n 1)
+ok "SIGUSR1 still logs: $(printf '%s' "$line" | cut -c1-80)"
+# ... with the numbers of -j: between those before the signal and after
+# (counters only grow; a stray packet may pass meanwhile).
+"$IPIPCTL" -j -s "$SA" show stats >"$TMPD/stats.a2.json"
+for k in tun-rx net-tx net-rx tun-tx; do
+	expect_eq "$("$PYTHON" -c 'import json, re, sys
+k = sys.argv[2]
+m = re.search(" %s ([0-9]+)/([0-9]+)( |$)" % k, sys.argv[1])
+v = (int(m.group(1)), int(m.group(2)))
+j0, j1 = (json.load(open(f))[0]["traffic"] for f in sys.argv[3:5])
+print(all(j0[k + s] <= x <= j1[k + s] for s, x in zip(("-packets", "-bytes"), v)))' \
+	    "$line" "$k" "$TMPD/stats.a.json" "$TMPD/stats.a2.json" 2>&1)" True \
+	    "SIGUSR1: $k packets/bytes within show stats -j before and after"
+done
 
 log "=== show stats (text)"
 out=$("$IPIPCTL" -s "$SA" show stats)
@@ -72,8 +88,27 @@ expect_status $? 0 "ipipctl -s $SA show stats"
 expect_match "$out" "^$ta " "text: tunnel name first"
 expect_match "$out" "^    net-src +0$" "text: net-src row"
 expect_match "$out" "^  drops$" "text: drops group"
+# 1000 more echo requests into A's device: over 1100 packets, 90 KiB.
+out=$(nsx "$NS_A" ping -q -n -f -c 1000 -w 20 "$IN4B" 2>&1)
+expect_match "$out" "^1000 packets transmitted" "1000 more pings from A"
+"$IPIPCTL" -j -s "$SA" show stats >"$TMPD/stats.h0.json"
 out=$("$IPIPCTL" -h -s "$SA" show stats)
-expect_match "$out" "^    tun-rx-bytes +[0-9.]+ (B|KiB)$" "-h: bytes in units"
+"$IPIPCTL" -j -s "$SA" show stats >"$TMPD/stats.h1.json"
+expect_eq "$(jq_py "$TMPD/stats.h0.json" "1100 <= j[0]['traffic']['tun-rx-packets'] < 2000")" \
+    True "-j: 1100 to 2000 packets into A's device"
+# hunit NAME UNIT DIV: NAME's -h row is "N.N UNIT", N.N between the
+# -j values before and after divided by DIV (a stray packet may pass).
+hunit() {
+	"$PYTHON" -c 'import json, re, sys
+out, k, unit, div = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+m = re.search(r"^    %s +([0-9]+\.[0-9]) %s$" % (k, unit), out, re.M)
+lo, hi = (json.load(open(f))[0]["traffic"][k] for f in sys.argv[5:7])
+print(m is not None and lo / div - 0.05 <= float(m.group(1)) <= hi / div + 0.05)' \
+	    "$out" "$1" "$2" "$3" "$TMPD/stats.h0.json" "$TMPD/stats.h1.json"
+}
+expect_eq "$(hunit tun-rx-packets k 1000)" True "-h: packets in k (powers of 1000), as -j"
+expect_eq "$(hunit tun-rx-bytes KiB 1024)" True "-h: bytes in KiB (powers of 1024), as -j"
+expect_match "$out" "^    net-src +0$" "-h: a count below 1000 exact"
 
 log "=== show -j"
 "$IPIPCTL" -j -s "$SA" show >"$TMPD/show.json"

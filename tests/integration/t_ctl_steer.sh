@@ -6,6 +6,8 @@
 #     (same mtu, the tunnel still forwards);
 #   - resolve: the remote name looked up now, the answer returned;
 #   - log verbose|brief: debug lines (the resolver's) appear, then not;
+#   - -j of reload, resolve and log: one object each, dev, socket,
+#     status ok and the message;
 #   - permissions: a user not in group _ipipd cannot connect (socket
 #     0660) and is told so; with the socket opened to all (0666) it may
 #     show, but reload is refused (SO_PEERCRED, checked by the parent)
@@ -76,6 +78,26 @@ after=$(showj resolved_ago)
 [ "$before" -ge 2 ] && [ "$after" -le 1 ] &&
 	ok "resolved_ago $before -> $after" ||
 	error "resolved_ago $before -> $after: want >= 2, then <= 1"
+
+log "=== -j: reload, resolve, log"
+# rj NAME ARGS...: ipipctl -j -s SA ARGS, its exit status and JSON.
+rj() {
+	local name=$1
+	shift
+	"$IPIPCTL" -j -s "$SA" "$@" >"$TMPD/$name.json" 2>"$TMPD/$name.err"
+	expect_status $? 0 "ipipctl -j $*"
+	expect_eq "$(jq_py "$TMPD/$name.json" "[(o['dev'], o['socket'], o['status']) for o in j]")" \
+	    "[('$ta', '$SA', 'ok')]" "-j $*: dev, socket, status"
+}
+conf "dev $ta" "remote peer4" "mtu 1300"
+rj reload reload
+expect_eq "$(jq_py "$TMPD/reload.json" "j[0]['message']")" applied "-j reload: message"
+rj resolve resolve
+expect_eq "$(jq_py "$TMPD/resolve.json" "j[0]['message']")" \
+    "remote peer4: $V4B; using $V4B" "-j resolve: message"
+rj log log brief
+expect_eq "$(jq_py "$TMPD/log.json" "j[0]['message']")" \
+    "log brief: debug lines are not logged" "-j log brief: message"
 
 log "=== log verbose|brief"
 dbg='resolver: peer4: 1 address'

@@ -23,13 +23,34 @@
 #                 of common/ipipd_msg.h): refused
 #   short-log     a log message shorter than its rule says: refused
 #
+# and on the control path, where the engine forwards a control client's
+# reload, resolve or log request to the parent with the client's socket:
+#
+#   ctl-nofd       a request without the client's socket: refused
+#   ctl-short      a request of 8 bytes, not 12: refused
+#   ctl-badtype    a request for something else than reload, resolve
+#                  or log (show): refused
+#   ctl-badverbose log with a level neither 0 nor 1: refused
+#   ctl-answer     a control answer, which only the parent sends: refused
+#   ctl-resolver   a control request from the resolver: refused
+# (each with a client whose peer is the rogue itself, root or the
+# service user, whom the parent would obey: nothing may be done)
+#   ctl-relay      the engine forwards every client's request as if it
+#                  were allowed: the parent still asks the kernel who the
+#                  client is, refuses reload and log verbose to a user
+#                  outside the control group (logged, answered "permission
+#                  denied", the mtu and log level unchanged) and does both
+#                  for root (the same checks seeing the change)
+#
 # A refused message ends the daemon with status 1 and a line naming the
-# child and what it sent.
+# child and what it sent, and nothing it asked for is done.
 
 . "$(dirname "$0")/../lib.sh"
 setup_common
 ROGUE=$BUILD/tests/rogue_child
 [ -x "$ROGUE" ] || die "$ROGUE not built (make check builds it)"
+need_ipipctl
+need_cmd setpriv useradd userdel
 mk_pair
 
 BIN=$TMPD/bin
@@ -72,6 +93,8 @@ refused() {
 		error "$what: an escape character reached the log"
 	fi
 	grep -Eq 'tunnel up:' "$logf" && error "$what: the tunnel came up"
+	grep -Eq 'control: |rogue: (answer|verbose 1)' "$logf" &&
+		error "$what: the parent acted on a control request"
 	return 0
 }
 
@@ -112,6 +135,82 @@ log "=== engine answers the watchdog's ping with another number"
 rogue pong-wrong engine resolver
 NOTIFY_SOCKET=$TMPD/no.sock WATCHDOG_USEC=300000 \
     refused pong-wrong "engine answered ping 2, not 1"
+
+log "=== engine: a control request without the client's socket"
+rogue ctl-nofd engine
+refused ctl-nofd "engine sent a control request message without an fd"
+
+log "=== engine: a control request of the wrong size"
+rogue ctl-short engine
+refused ctl-short "engine sent a malformed control request message \\(8 bytes, not 12\\)"
+
+log "=== engine: a control request for show"
+rogue ctl-badtype engine
+refused ctl-badtype "engine sent a malformed control request$"
+
+log "=== engine: log with level 2"
+rogue ctl-badverbose engine
+refused ctl-badverbose "engine sent a malformed control request$"
+
+log "=== engine: a control answer"
+rogue ctl-answer engine
+refused ctl-answer "engine sent unexpected message type [0-9]+$"
+
+log "=== resolver: a control request"
+rogue ctl-resolver resolver
+refused ctl-resolver "resolver sent unexpected message type [0-9]+$"
+
+log "=== engine relays requests of a client outside the control group"
+rogue ctl-relay engine
+CONF=$TMPD/relay.conf
+printf '%s\n' "dev tz$SID" "remote $V4B" "mtu 1400" >"$CONF"
+LOG=$TMPD/ctl-relay.log SOCK=/run/ipipd/tz$SID.sock
+IPIPD=$BIN/ipipd start_ipipd "$NS_A" "$LOG" -f "$CONF"
+PID=$IPIPD_PID
+# The start comes once the device is set up (mtu), the level before.
+wait_log "$LOG" "engine: rogue: start" 10 "$PID" ||
+	die "the rogue engine was not started"
+expect_file_match "$LOG" "engine: rogue: verbose 0" "the log level given at start"
+wait_until 5 test -S "$SOCK" || die "no control socket $SOCK"
+expect_eq "$(link_mtu "$NS_A" tz$SID)" 1400 "mtu at start"
+UN=rgc${SID}n
+useradd -M -N -s /usr/sbin/nologin "$UN" || die "useradd $UN"
+at_cleanup "userdel $UN"
+chmod 0666 "$SOCK"	# the engine's accept is not what is tested
+# ctl REQUEST... [as USER]: ipipctl, as USER if given, then the rogue's
+# line for the parent's answer (the client itself gets no answer).
+answers() { grep -c 'engine: rogue: answer' "$LOG"; }
+answers_gt() { [ "$(answers)" -gt "$1" ]; }
+ctl() {
+	local n
+	n=$(answers)
+	if [ -n "${AS:-}" ]; then
+		timeout 10 setpriv --reuid="$AS" --regid="$(id -g "$AS")" \
+		    --init-groups "$IPIPCTL" -s "$SOCK" "$@" >/dev/null 2>&1
+	else
+		timeout 10 "$IPIPCTL" -s "$SOCK" "$@" >/dev/null 2>&1
+	fi
+	wait_until 5 answers_gt "$n" ||
+		error "ipipctl $*: no answer from the parent"
+	grep 'engine: rogue: answer' "$LOG" | tail -n 1
+}
+printf '%s\n' "dev tz$SID" "remote $V4B" "mtu 1300" >"$CONF"
+expect_match "$(AS=$UN ctl reload)" \
+    "rogue: answer 2 permission denied: reload needs root or membership of group _ipipd$" \
+    "reload for $UN: denied"
+expect_file_match "$LOG" "control: reload refused to uid $(id -u "$UN") " \
+    "the refused reload is logged"
+expect_match "$(AS=$UN ctl log verbose)" \
+    "rogue: answer 2 permission denied: log needs root" "log verbose for $UN: denied"
+expect_eq "$(grep -c 'rogue: verbose 1' "$LOG")" 0 "log level unchanged"
+expect_eq "$(grep -c 'reload: configuration applied' "$LOG")" 0 "no reload"
+expect_eq "$(link_mtu "$NS_A" tz$SID)" 1400 "mtu unchanged"
+log "=== the same requests from root"
+expect_match "$(ctl log verbose)" "rogue: answer 0 log verbose" "log verbose for root"
+expect_eq "$(grep -c 'rogue: verbose 1' "$LOG")" 1 "log level set for root"
+expect_match "$(ctl reload)" "rogue: answer 0 applied$" "reload for root"
+expect_eq "$(link_mtu "$NS_A" tz$SID)" 1300 "mtu after root's reload"
+stop_ipipd "$PID" "$LOG"
 
 log "=== resolver forges log lines"
 rogue log-forge resolver
