@@ -88,7 +88,7 @@ if grep -Eq '^(User|AmbientCapabilities)=' "$U"; then
 else
 	ok "no User= or AmbientCapabilities= in the unit"
 fi
-expect_file_match "$U" '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_SYS_CHROOT$' "unit bounding set"
+expect_file_match "$U" '^CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_SETUID CAP_SETGID CAP_SETPCAP CAP_SYS_CHROOT CAP_NET_BIND_SERVICE$' "unit bounding set"
 A=$D/usr/share/doc/ipipd/examples/ambient.conf
 expect_file_match "$A" '^User=_ipipd$' "ambient drop-in User"
 expect_file_match "$A" '^AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW$' "ambient drop-in caps"

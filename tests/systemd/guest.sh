@@ -17,8 +17,9 @@
 # families, confinement and capabilities, ipipctl show and reload on
 # both daemons' sockets, systemctl reload (applied,
 # refused), the watchdog (SIGSTOP of the engine), kill -9 of the parent,
-# the journal, systemctl stop, systemd-analyze security in place, and
-# apt-get remove and purge.  Last line: `systemd: N passed, M failed`.
+# a prefix server on port 443 and its client from the package's
+# examples, the journal, systemctl stop, systemd-analyze security in
+# place, and apt-get remove and purge.  Last line: `systemd: N passed, M failed`.
 
 set -u
 DEB=$1
@@ -39,9 +40,10 @@ eq() {	# eq WHAT GOT WANT
 	if [ "$2" = "$3" ]; then pass "$1: $2"; else fail "$1: '$2', want '$3'"; fi
 }
 summary() {
-	systemctl stop ipipd@a ipipd@b 2>/dev/null
-	ip netns del sda 2>/dev/null
-	ip netns del sdb 2>/dev/null
+	systemctl stop ipipd@a ipipd@b ipipd@s ipipd@c 2>/dev/null
+	for n in sda sdb sds sdc; do
+		ip netns del "$n" 2>/dev/null
+	done
 	if [ "$nfail" -ne 0 ]; then
 		echo "journal of the units:"
 		journalctl -u 'ipipd@*' --no-pager -o short-monotonic 2>/dev/null |
@@ -306,6 +308,61 @@ eq "ipipd@a restarts so far (NRestarts)" "$(systemctl show -P NRestarts ipipd@a)
 eq "ipipctl show after kill -9: the new parent" "$(ipipctl -j -s /run/ipipd/ipa.sock show 2>&1 |
     python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["pid"])')" "$(mainpid ipipd@a)"
 
+# ---- a prefix server and its client, from the package's examples
+# ipipd@s serves tcp on port 443 (below 1024: bound by the root start
+# before it drops privileges) in namespace sds; ipipd@c, in sdc, is its
+# client.  The client gets the first /64 after the server's, the
+# assignments file is written under /var/lib/ipipd/pool (tmpfiles.d,
+# ReadWritePaths=), ipipctl lists the client, and after a restart of
+# the server the client has the same /64 again.
+ip netns add sds && ip netns add sdc || die "netns sds, sdc"
+ip link add vs netns sds type veth peer name vc netns sdc || die "veth vs"
+ip -n sds addr add 198.51.100.1/24 dev vs
+ip -n sdc addr add 198.51.100.2/24 dev vc
+for n in sds sdc; do
+	ip -n $n link set lo up
+	ip -n $n link set "v${n#sd}" up
+done
+EX=/usr/share/doc/ipipd/examples
+sed -e 's/^listen .*/listen 198.51.100.1/' -e 's/^port .*/port 443/' \
+    "$EX/tcp-server.conf" >"$T/s.conf"
+sed -e 's/^remote .*/remote 198.51.100.1/' -e 's/^encap-dport .*/encap-dport 443/' \
+    -e 's|^route .*|route 2001:db8:100::/48|' "$EX/tcp-client.conf" >"$T/c.conf"
+for i in s c; do
+	install -o root -g _ipipd -m 0640 "$T/$i.conf" "/etc/ipipd/$i.conf"
+	mkdir -p "/etc/systemd/system/ipipd@$i.service.d"
+	printf '[Service]\nNetworkNamespacePath=/run/netns/sd%s\n' "$i" \
+	    >"/etc/systemd/system/ipipd@$i.service.d/netns.conf"
+done
+systemctl daemon-reload
+POOLF=/var/lib/ipipd/pool/assignments.json
+systemctl start ipipd@s
+check "systemctl start ipipd@s (serve tcp, port 443; status $?)" active ipipd@s
+systemctl start ipipd@c
+check "systemctl start ipipd@c (encap tcp; status $?)" active ipipd@c
+prefix_line() { journal ipipd@c | grep -o 'prefix [0-9a-f:]*/64 assigned by .*' | tail -n 1; }
+check "ipipd@c was given a /64" wait_for 20 eval 'prefix_line | grep -q "prefix 2001:db8:100:1::/64 assigned by 198.51.100.1 port 443"'
+say "    ipipd@c | $(prefix_line)"
+check "ping the client's address 2001:db8:100:1::1 from sds" wait_for 10 ping_ok sds 2001:db8:100:1::1
+eq "$POOLF: owner, mode" "$(stat -c '%U %a' "$POOLF" 2>&1)" "_ipipd 640"
+check "$POOLF: the client's /64" grep -q '"2001:db8:100:1::/64"' "$POOLF"
+out=$(ipipctl -s /run/ipipd/tun-pool.sock show clients 2>&1)
+echo "$out" | sed 's/^/    ipipctl | /'
+check "ipipctl show clients: the client, up, from 198.51.100.2" eval \
+    'echo "$out" | grep -Eq " up +2001:db8:100:1::/64 +198.51.100.2 port [0-9]+ "'
+systemctl restart ipipd@s
+check "systemctl restart ipipd@s (status $?)" active ipipd@s
+check "ipipd@c again: the same /64 after the server's restart" wait_for 20 eval \
+    '[ "$(journal ipipd@c | grep -c "prefix 2001:db8:100:1::/64 assigned by")" -ge 2 ]'
+check "ping 2001:db8:100:1::1 again" wait_for 10 ping_ok sds 2001:db8:100:1::1
+for i in c s; do
+	systemctl stop "ipipd@$i"
+	eq "ipipd@$i stopped: result" "$(systemctl show -P Result "ipipd@$i")" success
+done
+rm -f "$POOLF"
+ip netns del sds
+ip netns del sdc
+
 check "no apparmor DENIED line in the kernel log" test -z "$(denials)"
 denials | sed 's/^/    | /'
 
@@ -355,7 +412,7 @@ check "after purge: dpkg does not know ipipd" eval '! dpkg-query -W -f="\${Statu
 # leaves system users), and what the administrator wrote (configurations,
 # drop-ins), which dpkg leaves.
 left=$(diff <(echo "$before_install") <(upper) | sed -n 's/^> //p' |
-    grep -Ev '^\./etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$|^\./etc/(ipipd|ipipd/[ab]\.conf)$|^\./etc/systemd/system/ipipd@[ab]\.service\.d(/.*)?$|^\./etc/hosts$')
+    grep -Ev '^\./etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$|^\./etc/(ipipd|ipipd/[abcs]\.conf)$|^\./etc/systemd/system/ipipd@[abcs]\.service\.d(/.*)?$|^\./etc/hosts$')
 say "after purge, besides the test's files, the overlay holds:"
 echo "${left:-    (nothing)}" | sed 's/^/    | /'
 check "after purge: nothing of the package left" test -z "$left"
