@@ -351,6 +351,7 @@ int	 watchdog_asked(const struct ipipd *);
 
 /* priv_drop.c */
 void	 priv_drop(uid_t, gid_t);
+void	 priv_fs_ids(uid_t, gid_t);
 void	 priv_check_start(uid_t, gid_t);
 void	 priv_check_chroot(const char *);
 

@@ -27,7 +27,6 @@
  * permissions to write there.  It goes when the parent exits.
  */
 
-#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -183,24 +182,6 @@ ctl_bind(const char *path)
 	return s;
 }
 
-/*
- * A root parent touches the socket's directory as the service user (the
- * file system ids only), as it will at exit: uid 0 goes back to root.
- * Started as the service user, there is nothing to change.
- */
-static void
-fs_ids(uid_t uid, gid_t gid)
-{
-	if (geteuid() != 0)
-		return;
-	(void)setfsgid(uid == 0 ? 0 : gid);
-	(void)setfsuid(uid);
-	/* Both calls return the previous id: a second one tells. */
-	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(uid == 0 ? 0 :
-	    gid) != (uid == 0 ? 0 : gid))
-		fatalx("cannot set the file system ids to %ld", (long)uid);
-}
-
 void
 ctl_open(struct ipipd *env)
 {
@@ -214,10 +195,10 @@ ctl_open(struct ipipd *env)
 			fatalx("control socket path too long");
 	} else
 		strlcpy(ctl_path, path, sizeof(ctl_path));
-	fs_ids(env->uid, env->gid);
+	priv_fs_ids(env->uid, env->gid);
 	/* The tunnel matters more than its control socket: run without. */
 	if (ctl_stale(ctl_path) == -1) {
-		fs_ids(0, 0);
+		priv_fs_ids(0, 0);
 		log_warnx("control socket %s belongs to another ipipd (a "
 		    "device of the same name in another network namespace?); "
 		    "running without one: give each a path with -s",
@@ -226,7 +207,7 @@ ctl_open(struct ipipd *env)
 		return;
 	}
 	ctl_sock = ctl_bind(ctl_path);
-	fs_ids(0, 0);
+	priv_fs_ids(0, 0);
 	ctl_owner = getpid();
 	if (atexit(ctl_unlink) != 0)
 		fatalx("atexit");

@@ -31,6 +31,7 @@
  *     of at most CAP_NET_ADMIN and CAP_NET_RAW.
  */
 
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -195,4 +196,25 @@ priv_check_chroot(const char *dir)
 		fatalx("chroot directory %s is not owned by root", dir);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
 		fatalx("chroot directory %s is group or other writable", dir);
+}
+
+/*
+ * A root parent touches the service user's files as that user (the
+ * file system ids only): the control socket's directory, and the
+ * assignments file it later rewrites as that user.  Under the unit,
+ * root has no CAP_DAC_OVERRIDE to reach them otherwise.  uid 0 goes
+ * back to root.  Started as the service user, there is nothing to
+ * change.
+ */
+void
+priv_fs_ids(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0)
+		return;
+	(void)setfsgid(uid == 0 ? 0 : gid);
+	(void)setfsuid(uid);
+	/* Both calls return the previous id: a second one tells. */
+	if ((uid_t)setfsuid(uid) != uid || (gid_t)setfsgid(uid == 0 ? 0 :
+	    gid) != (uid == 0 ? 0 : gid))
+		fatalx("cannot set the file system ids to %ld", (long)uid);
 }

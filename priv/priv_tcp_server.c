@@ -99,11 +99,16 @@ tcp_server_init(struct ipipd *env)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
+	/* The service user's file, which it rewrites: read as that user. */
+	priv_fs_ids(env->uid, env->gid);
 	if ((sv.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		fatal("assignments %s: directory %s", t->assignments, dir);
+		fatal("assignments %s: directory %s, as user %s",
+		    t->assignments, dir, env->conf.user);
 	if (pool_file_read(sv.dirfd, sv.base, &map, err, sizeof(err)) == -1)
-		fatalx("assignments %s: %s; fix the file or move it away "
-		    "(ipipd does not overwrite it)", t->assignments, err);
+		fatalx("assignments %s: %s (read as user %s); fix the file or "
+		    "move it away (ipipd does not overwrite it)",
+		    t->assignments, err, env->conf.user);
+	priv_fs_ids(0, 0);
 	if (pool_take_map(&sv.pool, map, err, sizeof(err)) == -1)
 		fatalx("assignments %s: %s; fix the file or move it away "
 		    "(ipipd does not overwrite it)", t->assignments, err);

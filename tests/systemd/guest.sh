@@ -344,7 +344,7 @@ prefix_line() { journal ipipd@c | grep -o 'prefix [0-9a-f:]*/64 assigned by .*' 
 check "ipipd@c was given a /64" wait_for 20 eval 'prefix_line | grep -q "prefix 2001:db8:100:1::/64 assigned by 198.51.100.1 port 443"'
 say "    ipipd@c | $(prefix_line)"
 check "ping the client's address 2001:db8:100:1::1 from sds" wait_for 10 ping_ok sds 2001:db8:100:1::1
-eq "$POOLF: owner, mode" "$(stat -c '%U %a' "$POOLF" 2>&1)" "_ipipd 640"
+eq "$POOLF: owner, mode (UMask=0077)" "$(stat -c "%U %a" "$POOLF" 2>&1)" "_ipipd 600"
 check "$POOLF: the client's /64" grep -q '"2001:db8:100:1::/64"' "$POOLF"
 out=$(ipipctl -s /run/ipipd/tun-pool.sock show clients 2>&1)
 echo "$out" | sed 's/^/    ipipctl | /'
