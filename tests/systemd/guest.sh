@@ -18,7 +18,8 @@
 # both daemons' sockets, systemctl reload (applied,
 # refused), the watchdog (SIGSTOP of the engine), kill -9 of the parent,
 # a prefix server on port 443 and its client from the package's
-# examples, the journal, systemctl stop, systemd-analyze security in
+# examples, a start that fails for good (start-limit-hit), the
+# journal, systemctl stop, systemd-analyze security in
 # place, and apt-get remove and purge.  Last line: `systemd: N passed, M failed`.
 
 set -u
@@ -362,6 +363,21 @@ done
 rm -f "$POOLF"
 ip netns del sds
 ip netns del sdc
+
+# ---- a start that fails for good: 5 tries, then the unit stays failed
+printf 'dev ipx\nremote 192.0.2.99\nmtu 99999\n' >"$T/x.conf"
+install -o root -g _ipipd -m 0640 "$T/x.conf" /etc/ipipd/x.conf
+t=$(date +%s.%N)
+systemctl start ipipd@x 2>/dev/null
+check "ipipd@x (mtu 99999) does not start" test $? -ne 0
+check "ipipd@x gives up: start-limit-hit" wait_for 60 eval \
+    '[ "$(systemctl show -P Result ipipd@x)" = start-limit-hit ]'
+say "    ipipd@x: $(systemctl show -P NRestarts ipipd@x) restarts, failed for good $(since "$t") s after the first start"
+# Each start ran ExecStartPre (ipipd -n), which names the bad line.
+eq "ipipd@x: starts tried (the reason in the journal each time)" \
+    "$(journal ipipd@x | grep -c "bad mtu .99999.")" 5
+systemctl reset-failed ipipd@x
+rm -f /etc/ipipd/x.conf
 
 check "no apparmor DENIED line in the kernel log" test -z "$(denials)"
 denials | sed 's/^/    | /'
