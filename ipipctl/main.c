@@ -104,11 +104,7 @@ sockets(const char *arg, char ***paths, size_t *n, int *one)
 	return 0;
 }
 
-/*
- * One daemon's answer, printed; 0 if it succeeded.  Errors go to
- * stderr; with -j the answers to reload, resolve and log are objects of
- * the array too, errors included, and a show prints only tunnels.
- */
+/* show, show stats, show clients: text or JSON. */
 static void
 print_show(int c, struct reply *r, const struct opts *o, int *nout)
 {
@@ -125,6 +121,11 @@ print_show(int c, struct reply *r, const struct opts *o, int *nout)
 	}
 }
 
+/*
+ * One daemon's answer, printed; 0 if it succeeded.  Errors go to
+ * stderr; with -j the answers to reload, resolve and log are objects of
+ * the array too, errors included, and a show prints only tunnels.
+ */
 static int
 print_one(int c, const char *path, struct reply *r, const char *err,
     const struct opts *o, int *nout)
