@@ -40,16 +40,6 @@ control_has_clients(const struct engine *e)
 	    e->tcp->conns != NULL;
 }
 
-static void
-prefix_set(struct in6_addr *a, uint64_t hi)
-{
-	int	 i;
-
-	memset(a, 0, sizeof(*a));
-	for (i = 0; i < 8; i++)
-		a->s6_addr[i] = (uint8_t)(hi >> (56 - 8 * i));
-}
-
 /* The record of c, or -1 for a connection still in the handshake. */
 static int
 client_fill(const struct tcp_conn *c, uint64_t now, struct ctl_client *r)
@@ -60,7 +50,7 @@ client_fill(const struct tcp_conn *c, uint64_t now, struct ctl_client *r)
 	strlcpy(r->id, c->id, sizeof(r->id));
 	r->state = c->state == TS_UP ? CTL_CLIENT_UP : CTL_CLIENT_ASSIGNING;
 	if (c->state == TS_UP)
-		prefix_set(&r->prefix, c->prefix);
+		tcp_hi64_addr(&r->prefix, c->prefix);
 	r->peer = c->peer;
 	r->port = c->port;
 	r->connected_s = now > c->since_ms ? (now - c->since_ms) / 1000 : 0;

@@ -27,6 +27,7 @@
 #include <sys/types.h>
 
 #include <stdint.h>
+#include <string.h>
 
 #include "engine.h"
 #include "tcp_proto.h"
@@ -169,6 +170,31 @@ void	 tcp_client_conn(struct engine *, int, const struct msg_fd_tcp *);
 void	 tcp_client_hs_input(struct engine *, struct tcp_conn *, uint8_t *,
 	    size_t);
 void	 tcp_client_closed(struct engine *, struct tcp_conn *);
+
+/*
+ * The upper 64 bits of an IPv6 address, as a number: the /64 that keys
+ * the connection table (tcp_conn.c), and back to an address.
+ */
+static inline uint64_t
+tcp_hi64(const uint8_t *a)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | a[i];
+	return v;
+}
+
+static inline void
+tcp_hi64_addr(struct in6_addr *a, uint64_t hi)
+{
+	int	 i;
+
+	memset(a, 0, sizeof(*a));
+	for (i = 0; i < 8; i++)
+		a->s6_addr[i] = (uint8_t)(hi >> (56 - 8 * i));
+}
 
 /* tcp_stats.c */
 void	 tcp_refused(struct engine *, const struct tcp_conn *,

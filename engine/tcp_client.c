@@ -76,17 +76,6 @@ tcp_client_conn(struct engine *e, int fd, const struct msg_fd_tcp *m)
 	log_debug("sent identifier %s", t->conf.id);
 }
 
-static uint64_t
-upper64(const struct in6_addr *a)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | a->s6_addr[i];
-	return v;
-}
-
 void
 tcp_client_hs_input(struct engine *e, struct tcp_conn *c, uint8_t *buf,
     size_t len)
@@ -102,7 +91,7 @@ tcp_client_hs_input(struct engine *e, struct tcp_conn *c, uint8_t *buf,
 	r = tcp_hs_read_prefix(buf, len, &m.prefix, &used, &cause, why,
 	    sizeof(why));
 	if (r == TCP_OK && c->peer.af == AF_INET6 &&
-	    upper64(&m.prefix) == upper64(&c->peer.u.v6)) {
+	    tcp_hi64(m.prefix.s6_addr) == tcp_hi64(c->peer.u.v6.s6_addr)) {
 		r = TCP_BAD;
 		cause = TC_BAD_PREFIX;
 		snprintf(why, sizeof(why), "the prefix holds the server's "
@@ -121,7 +110,7 @@ tcp_client_hs_input(struct engine *e, struct tcp_conn *c, uint8_t *buf,
 	tcp_list_del(t, &t->hs, t->client, offsetof(struct tcp_conn, tl));
 	t->nunauth--;
 	c->state = TS_UP;
-	c->prefix = upper64(&m.prefix);
+	c->prefix = tcp_hi64(m.prefix.s6_addr);
 	tell_parent(e, IMSG_TCP_PREFIX, &m, sizeof(m));
 	tcp_tun_poll(e, 1);
 	(void)tcp_frames(e, c, buf + used, len - used);

@@ -52,17 +52,6 @@ get(struct imsg *imsg, void *buf, size_t len, const char *what)
 		    imsg_get_len(imsg), len);
 }
 
-static uint64_t
-upper64(const struct in6_addr *a)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | a->s6_addr[i];
-	return v;
-}
-
 static void
 recv_tcp_conf(struct engine *e, struct imsg *imsg)
 {
@@ -96,7 +85,7 @@ recv_tcp_conf(struct engine *e, struct imsg *imsg)
 		fatal("tcp buffers");
 	if (c.role == TCP_ROLE_SERVER) {
 		t->pool_mask = ~((1ULL << (64 - c.pool_plen)) - 1);
-		t->pool_hi = upper64(&c.pool) & t->pool_mask;
+		t->pool_hi = tcp_hi64(c.pool.s6_addr) & t->pool_mask;
 	}
 	t->have_conf = 1;
 	e->tcp = t;

@@ -50,17 +50,6 @@ tcp_part_save(struct tcp_conn *c, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static uint64_t
-upper64(const uint8_t *a)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
 /* One packet a client sent: into the TUN device if its source is its own. */
 static void
 client_packet(struct engine *e, struct tcp_conn *c, const uint8_t *p,
@@ -86,7 +75,7 @@ client_packet(struct engine *e, struct tcp_conn *c, const uint8_t *p,
 			tcp_drop(e, c, TD_LINKLOCAL, NULL);
 			return;
 		}
-		if (upper64(src) != c->prefix) {
+		if (tcp_hi64(src) != c->prefix) {
 			tcp_drop(e, c, TD_SPOOF, "a source outside its /64");
 			return;
 		}

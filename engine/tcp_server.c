@@ -247,17 +247,6 @@ conn_up(struct engine *e, struct tcp_conn *c, uint64_t hi)
 	}
 }
 
-static uint64_t
-upper64(const struct in6_addr *a)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | a->s6_addr[i];
-	return v;
-}
-
 /* The parent's answer for a connection in TS_ASSIGN. */
 void
 tcp_assigned(struct engine *e, const struct msg_tcp_assign *a)
@@ -265,7 +254,7 @@ tcp_assigned(struct engine *e, const struct msg_tcp_assign *a)
 	struct tcp_engine	*t = e->tcp;
 	struct tcp_conn		*c, *old;
 	char			 pb[64], ob[64], ab[ADDR_STRLEN];
-	uint64_t		 hi = upper64(&a->prefix);
+	uint64_t		 hi = tcp_hi64(a->prefix.s6_addr);
 	struct tun_addr		 pa;
 
 	if (a->slot >= t->nconns)

@@ -56,17 +56,6 @@ tcp_tun_write(struct engine *e, const uint8_t *p, size_t len)
 	e->stats.tun_tx_bytes += len;
 }
 
-static uint64_t
-upper64(const uint8_t *a)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | a[i];
-	return v;
-}
-
 /* One packet from the TUN device, at p (its packet info before it). */
 static void
 tun_packet(struct engine *e, uint8_t *p, size_t len, uint16_t pi_proto)
@@ -90,7 +79,7 @@ tun_packet(struct engine *e, uint8_t *p, size_t len, uint16_t pi_proto)
 			(void)tcp_out_append(e, c, p, len);
 		return;
 	}
-	hi = upper64(p + 24);
+	hi = tcp_hi64(p + 24);
 	if ((hi & t->pool_mask) != t->pool_hi) {
 		tcp_drop(e, NULL, TD_NOT_POOL, NULL);
 		return;
