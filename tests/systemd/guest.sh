@@ -146,15 +146,31 @@ eq "/run/ipipd (tmpfiles.d)" "$(stat -c '%U %G %a' /run/ipipd)" "_ipipd _ipipd 7
 SVC_UID=$(id -u _ipipd)
 SVC_GID=$(id -g _ipipd)
 
+# ns_pair X Y NET: namespaces sdX and sdY, a veth vX -- vY between
+# them with NET.1/24 and NET.2/24, all up.
+ns_pair() {
+	ip netns add "sd$1" && ip netns add "sd$2" || die "netns sd$1, sd$2"
+	ip link add "v$1" netns "sd$1" type veth peer name "v$2" netns "sd$2" ||
+		die "veth v$1"
+	ip -n "sd$1" addr add "$3.1/24" dev "v$1"
+	ip -n "sd$2" addr add "$3.2/24" dev "v$2"
+	for n in "$1" "$2"; do
+		ip -n "sd$n" link set lo up
+		ip -n "sd$n" link set "v$n" up
+	done
+}
+# instance I: $T/I.conf installed as the example says, root:_ipipd 0640
+# (a reload reads it as _ipipd), and a drop-in that runs ipipd@I in
+# namespace sdI.
+instance() {
+	install -o root -g _ipipd -m 0640 "$T/$1.conf" "/etc/ipipd/$1.conf"
+	mkdir -p "/etc/systemd/system/ipipd@$1.service.d"
+	printf '[Service]\nNetworkNamespacePath=/run/netns/sd%s\n' "$1" \
+	    >"/etc/systemd/system/ipipd@$1.service.d/netns.conf"
+}
+
 # ---- the network: sda -- veth -- sdb, and the configurations
-ip netns add sda && ip netns add sdb || die "netns"
-ip link add va netns sda type veth peer name vb netns sdb || die "veth"
-ip -n sda addr add 192.0.2.1/24 dev va
-ip -n sdb addr add 192.0.2.2/24 dev vb
-for n in sda sdb; do
-	ip -n $n link set lo up
-	ip -n $n link set "v${n#sd}" up
-done
+ns_pair a b 192.0.2
 # Each names its remote (the resolver has work to do) and adds a route:
 # the two differ only in how they start, so their times compare.
 printf '192.0.2.2 peer-b\n192.0.2.1 peer-a\n' >>/etc/hosts
@@ -173,14 +189,8 @@ address 10.1.0.2 peer 10.1.0.1
 address fd01::2 peer fd01::1
 route 10.30.0.0/24
 EOF
-# As the example says: root:_ipipd 0640 (a reload reads it as _ipipd).
-install -o root -g _ipipd -m 0640 "$T/a.conf" /etc/ipipd/a.conf
-install -o root -g _ipipd -m 0640 "$T/b.conf" /etc/ipipd/b.conf
-for i in a b; do
-	mkdir -p "/etc/systemd/system/ipipd@$i.service.d"
-	printf '[Service]\nNetworkNamespacePath=/run/netns/sd%s\n' "$i" \
-	    >"/etc/systemd/system/ipipd@$i.service.d/netns.conf"
-done
+instance a
+instance b
 cp /usr/share/doc/ipipd/examples/ambient.conf /etc/systemd/system/ipipd@b.service.d/
 systemctl daemon-reload
 
@@ -317,25 +327,14 @@ eq "ipipctl show after kill -9: the new parent" "$(ipipctl -j -s /run/ipipd/ipa.
 # assignments file is written under /var/lib/ipipd/pool (tmpfiles.d,
 # ReadWritePaths=), ipipctl lists the client, and after a restart of
 # the server the client has the same /64 again.
-ip netns add sds && ip netns add sdc || die "netns sds, sdc"
-ip link add vs netns sds type veth peer name vc netns sdc || die "veth vs"
-ip -n sds addr add 198.51.100.1/24 dev vs
-ip -n sdc addr add 198.51.100.2/24 dev vc
-for n in sds sdc; do
-	ip -n $n link set lo up
-	ip -n $n link set "v${n#sd}" up
-done
+ns_pair s c 198.51.100
 EX=/usr/share/doc/ipipd/examples
 sed -e 's/^listen .*/listen 198.51.100.1/' -e 's/^port .*/port 443/' \
     "$EX/tcp-server.conf" >"$T/s.conf"
 sed -e 's/^remote .*/remote 198.51.100.1/' -e 's/^encap-dport .*/encap-dport 443/' \
     -e 's|^route .*|route 2001:db8:100::/48|' "$EX/tcp-client.conf" >"$T/c.conf"
-for i in s c; do
-	install -o root -g _ipipd -m 0640 "$T/$i.conf" "/etc/ipipd/$i.conf"
-	mkdir -p "/etc/systemd/system/ipipd@$i.service.d"
-	printf '[Service]\nNetworkNamespacePath=/run/netns/sd%s\n' "$i" \
-	    >"/etc/systemd/system/ipipd@$i.service.d/netns.conf"
-done
+instance s
+instance c
 systemctl daemon-reload
 POOLF=/var/lib/ipipd/pool/assignments.json
 systemctl start ipipd@s
